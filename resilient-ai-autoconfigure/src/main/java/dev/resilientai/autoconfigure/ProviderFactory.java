@@ -1,0 +1,185 @@
+package dev.resilientai.autoconfigure;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import dev.resilientai.failover.FailoverChatModel;
+import dev.resilientai.failover.Provider;
+import dev.resilientai.provider.ChatClientChatModel;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.ai.chat.client.ChatClient;
+import org.springframework.ai.chat.model.ChatModel;
+import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.util.StringUtils;
+
+/**
+ * Builds the {@link Provider providers} from {@code resilient-ai.providers} (or, when none
+ * are configured, from every {@link ChatModel} bean), validating the configuration and naming
+ * the offending property when it is wrong.
+ */
+class ProviderFactory {
+
+	/** Sort key of providers without a priority: after every provider that has one. */
+	static final int NO_PRIORITY = Integer.MAX_VALUE;
+
+	/**
+	 * The breaker defaults when the {@code resilient-ai} shared configuration is absent from
+	 * the registry (Resilience4j's auto-configuration excluded); the same values as
+	 * {@link ResilientAiEnvironmentPostProcessor}.
+	 */
+	static final CircuitBreakerConfig LLM_DEFAULTS = CircuitBreakerConfig.custom()
+		.slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+		.slidingWindowSize(10)
+		.minimumNumberOfCalls(5)
+		.failureRateThreshold(50)
+		.slowCallRateThreshold(80)
+		.waitDurationInOpenState(Duration.ofSeconds(30))
+		.permittedNumberOfCallsInHalfOpenState(2)
+		.automaticTransitionFromOpenToHalfOpenEnabled(false)
+		.writableStackTraceEnabled(false)
+		.build();
+
+	private final ListableBeanFactory beanFactory;
+
+	private final CircuitBreakerRegistry registry;
+
+	private final ResilientAiProperties properties;
+
+	ProviderFactory(ListableBeanFactory beanFactory, CircuitBreakerRegistry registry,
+			ResilientAiProperties properties) {
+		this.beanFactory = beanFactory;
+		this.registry = registry;
+		this.properties = properties;
+	}
+
+	List<Provider> createProviders() {
+		Duration defaultTimeout = positive("resilient-ai.failover.attempt-timeout",
+				this.properties.getFailover().getAttemptTimeout());
+		positive("resilient-ai.failover.timeout", this.properties.getFailover().getTimeout());
+		if (this.properties.getProviders().isEmpty()) {
+			return discoverProviders(defaultTimeout);
+		}
+		List<Provider> providers = new ArrayList<>();
+		for (Map.Entry<String, ResilientAiProperties.Provider> entry : this.properties.getProviders().entrySet()) {
+			String name = entry.getKey();
+			ResilientAiProperties.Provider config = entry.getValue();
+			String prefix = "resilient-ai.providers." + name + ".";
+			if (!StringUtils.hasText(name)) {
+				throw new InvalidConfigurationPropertyValueException("resilient-ai.providers", name,
+						"A provider name must not be empty.");
+			}
+			Duration timeout = (config.getTimeout() != null) ? positive(prefix + "timeout", config.getTimeout())
+					: defaultTimeout;
+			ChatModel model = resolveModel(prefix, config);
+			int priority = (config.getPriority() != null) ? config.getPriority() : NO_PRIORITY;
+			providers.add(new Provider(name, priority, timeout, config.isEnabled(), model, circuitBreaker(name, timeout)));
+		}
+		return providers;
+	}
+
+	private List<Provider> discoverProviders(Duration timeout) {
+		List<Provider> providers = new ArrayList<>();
+		List<String> taken = new ArrayList<>();
+		for (String beanName : this.beanFactory.getBeanNamesForType(ChatModel.class)) {
+			if (FailoverChatModel.class.isAssignableFrom(typeOf(beanName))) {
+				continue;
+			}
+			String name = providerName(beanName);
+			if (taken.contains(name)) {
+				name = beanName;
+			}
+			taken.add(name);
+			providers.add(new Provider(name, NO_PRIORITY, timeout, true,
+					this.beanFactory.getBean(beanName, ChatModel.class), circuitBreaker(name, timeout)));
+		}
+		if (providers.isEmpty()) {
+			throw new InvalidConfigurationPropertyValueException("resilient-ai.providers", "(none)",
+					"No providers are configured and the application context has no ChatModel bean. Add a Spring AI "
+							+ "model starter or declare providers under resilient-ai.providers.");
+		}
+		return providers;
+	}
+
+	private Class<?> typeOf(String beanName) {
+		Class<?> type = this.beanFactory.getType(beanName);
+		return (type != null) ? type : Object.class;
+	}
+
+	private ChatModel resolveModel(String prefix, ResilientAiProperties.Provider config) {
+		String chatModel = config.getChatModel();
+		String chatClient = config.getChatClient();
+		if (StringUtils.hasText(chatModel) && StringUtils.hasText(chatClient)) {
+			throw new InvalidConfigurationPropertyValueException(prefix + "chat-client", chatClient,
+					"Set either " + prefix + "chat-model or " + prefix + "chat-client, not both.");
+		}
+		if (StringUtils.hasText(chatModel)) {
+			return bean(prefix + "chat-model", chatModel, ChatModel.class);
+		}
+		if (StringUtils.hasText(chatClient)) {
+			return new ChatClientChatModel(bean(prefix + "chat-client", chatClient, ChatClient.class));
+		}
+		throw new InvalidConfigurationPropertyValueException(prefix + "chat-model", null,
+				"The provider names neither a ChatModel bean (" + prefix + "chat-model) nor a ChatClient bean ("
+						+ prefix + "chat-client).");
+	}
+
+	private <T> T bean(String property, String beanName, Class<T> type) {
+		if (!this.beanFactory.containsBean(beanName)) {
+			throw new InvalidConfigurationPropertyValueException(property, beanName,
+					"No bean named '" + beanName + "' exists. " + type.getSimpleName() + " beans: "
+							+ Arrays.toString(this.beanFactory.getBeanNamesForType(type)));
+		}
+		if (!this.beanFactory.isTypeMatch(beanName, type)) {
+			throw new InvalidConfigurationPropertyValueException(property, beanName,
+					"The bean '" + beanName + "' is not a " + type.getName() + ".");
+		}
+		return this.beanFactory.getBean(beanName, type);
+	}
+
+	/**
+	 * The provider's breaker: the one Resilience4j made from
+	 * {@code resilience4j.circuitbreaker.instances.<name>} if the application configured it,
+	 * otherwise one from the shared {@code resilient-ai} configuration with a slow-call
+	 * threshold of 80% of the attempt timeout.
+	 */
+	private CircuitBreaker circuitBreaker(String name, Duration timeout) {
+		return this.registry.find(name).orElseGet(() -> {
+			CircuitBreakerConfig base = this.registry
+				.getConfiguration(ResilientAiEnvironmentPostProcessor.CIRCUIT_BREAKER_CONFIG)
+				.orElse(LLM_DEFAULTS);
+			CircuitBreakerConfig config = CircuitBreakerConfig.from(base)
+				.slowCallDurationThreshold(timeout.multipliedBy(4).dividedBy(5))
+				.build();
+			return this.registry.circuitBreaker(name, config);
+		});
+	}
+
+	private static Duration positive(String property, @Nullable Duration value) {
+		if (value == null || value.compareTo(Duration.ZERO) <= 0) {
+			throw new InvalidConfigurationPropertyValueException(property, value, "The timeout must be positive.");
+		}
+		return value;
+	}
+
+	/**
+	 * The provider name of a discovered {@code ChatModel} bean: {@code openAiChatModel}
+	 * becomes {@code openai}, {@code anthropicChatModel} {@code anthropic}, and so on.
+	 * @param beanName the bean name
+	 * @return the provider name
+	 */
+	static String providerName(String beanName) {
+		String name = beanName.endsWith("ChatModel") && beanName.length() > "ChatModel".length()
+				? beanName.substring(0, beanName.length() - "ChatModel".length()) : beanName;
+		return name.toLowerCase(Locale.ROOT);
+	}
+
+}

@@ -1,0 +1,137 @@
+package dev.resilientai.autoconfigure;
+
+import java.time.Clock;
+import java.util.List;
+
+import dev.resilientai.ResilientChatClient;
+import dev.resilientai.client.DefaultResilientChatClient;
+import dev.resilientai.client.RoutingAdvisor;
+import dev.resilientai.failover.ErrorClassifier;
+import dev.resilientai.failover.FailoverChatModel;
+import dev.resilientai.failover.FailoverExecutor;
+import dev.resilientai.failover.FailoverSettings;
+import dev.resilientai.failover.Provider;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.micrometer.observation.ObservationRegistry;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import org.springframework.ai.chat.client.ChatClient;
+import org.springframework.ai.chat.client.ChatClientCustomizer;
+import org.springframework.ai.chat.client.advisor.ToolCallingAdvisor;
+import org.springframework.ai.chat.client.advisor.observation.AdvisorObservationConvention;
+import org.springframework.ai.chat.client.observation.ChatClientObservationConvention;
+import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Primary;
+import org.springframework.core.env.Environment;
+
+/**
+ * Auto-configuration of the failover model and of {@link ResilientChatClient}.
+ */
+@AutoConfiguration(afterName = {
+		// Resilience4j's registry binds resilience4j.circuitbreaker.* before the providers'
+		// breakers are taken from it.
+		"io.github.resilience4j.springboot.circuitbreaker.autoconfigure.CircuitBreakerAutoConfiguration" })
+@EnableConfigurationProperties(ResilientAiProperties.class)
+public final class ResilientAiAutoConfiguration {
+
+	private static final Log logger = LogFactory.getLog(ResilientAiAutoConfiguration.class);
+
+	private static final List<String> INNER_RETRY_PROPERTIES = List.of("spring.ai.openai.max-retries",
+			"spring.ai.anthropic.max-retries", "spring.ai.retry.max-attempts");
+
+	@Bean
+	@ConditionalOnMissingBean
+	CircuitBreakerRegistry circuitBreakerRegistry() {
+		return CircuitBreakerRegistry.ofDefaults();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	ErrorClassifier resilientAiErrorClassifier() {
+		return new ErrorClassifier();
+	}
+
+	@Bean(destroyMethod = "close")
+	@ConditionalOnMissingBean
+	FailoverExecutor resilientAiFailoverExecutor(ResilientAiProperties properties, ListableBeanFactory beanFactory,
+			CircuitBreakerRegistry circuitBreakerRegistry, ErrorClassifier errorClassifier, Environment environment) {
+		warnAboutInnerRetries(environment);
+		List<Provider> providers = new ProviderFactory(beanFactory, circuitBreakerRegistry, properties)
+			.createProviders();
+		ResilientAiProperties.Failover failover = properties.getFailover();
+		if (failover.getMaxAttemptsPerProvider() < 1) {
+			throw new org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException(
+					"resilient-ai.failover.max-attempts-per-provider", failover.getMaxAttemptsPerProvider(),
+					"At least one attempt per provider is needed.");
+		}
+		FailoverSettings settings = new FailoverSettings(failover.getTimeout(), failover.getMaxAttemptsPerProvider(),
+				failover.getInitialBackoff(), failover.getMaxBackoff(), failover.getMaxRetryAfter());
+		return new FailoverExecutor(providers, settings, errorClassifier, Clock.systemUTC());
+	}
+
+	@Bean
+	@Primary
+	@ConditionalOnMissingBean
+	FailoverChatModel resilientAiChatModel(FailoverExecutor resilientAiFailoverExecutor) {
+		return new FailoverChatModel(resilientAiFailoverExecutor);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean(name = "resilientAiChatClientCustomizer")
+	RoutingChatClientCustomizer resilientAiChatClientCustomizer() {
+		return new RoutingChatClientCustomizer();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	DefaultResilientChatClient resilientChatClient(FailoverChatModel resilientAiChatModel,
+			ObjectProvider<ObservationRegistry> observationRegistry,
+			ObjectProvider<ChatClientObservationConvention> chatClientObservationConvention,
+			ObjectProvider<AdvisorObservationConvention> advisorObservationConvention,
+			ObjectProvider<ToolCallingAdvisor.Builder<?>> toolCallingAdvisorBuilder,
+			ObjectProvider<ChatClientCustomizer> customizers) {
+		ChatClient.Builder builder = ChatClient.builder(resilientAiChatModel,
+				observationRegistry.getIfUnique(() -> ObservationRegistry.NOOP),
+				chatClientObservationConvention.getIfUnique(), advisorObservationConvention.getIfUnique(),
+				toolCallingAdvisorBuilder.getIfAvailable());
+		// The routing advisor is added here, not by the customizer, so that replacing the
+		// customizer never leaves the ResilientChatClient without it.
+		customizers.orderedStream()
+			.filter((customizer) -> !(customizer instanceof RoutingChatClientCustomizer))
+			.forEach((customizer) -> customizer.customize(builder));
+		builder.defaultAdvisors(new RoutingAdvisor());
+		return new DefaultResilientChatClient(builder.build());
+	}
+
+	private static void warnAboutInnerRetries(Environment environment) {
+		for (String property : INNER_RETRY_PROPERTIES) {
+			Integer value = environment.getProperty(property, Integer.class);
+			if (value != null && value > 0) {
+				logger.warn(property + "=" + value + " makes one provider attempt up to " + (value + 1)
+						+ " HTTP requests, retried inside the provider's client before resilient-ai can fail over. "
+						+ "Remove it to let resilient-ai own the retries.");
+			}
+		}
+	}
+
+	/**
+	 * Adds the {@link RoutingAdvisor} to the {@code ChatClient.Builder} that Spring AI
+	 * auto-configures, so that plain {@code ChatClient}s over the failover model honour the
+	 * {@link ResilientChatClient#DATA_CLASS} advisor param.
+	 */
+	static final class RoutingChatClientCustomizer implements ChatClientCustomizer {
+
+		@Override
+		public void customize(ChatClient.Builder builder) {
+			builder.defaultAdvisors(new RoutingAdvisor());
+		}
+
+	}
+
+}

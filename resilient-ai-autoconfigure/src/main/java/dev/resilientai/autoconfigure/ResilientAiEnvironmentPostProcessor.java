@@ -1,0 +1,64 @@
+package dev.resilientai.autoconfigure;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.springframework.boot.EnvironmentPostProcessor;
+import org.springframework.boot.SpringApplication;
+import org.springframework.core.Ordered;
+import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.env.MapPropertySource;
+
+/**
+ * Adds the starter's defaults, at the lowest precedence, so that any value the application
+ * sets wins:
+ * <ul>
+ * <li>the retries of the OpenAI and Anthropic SDKs and of Spring AI's {@code RetryTemplate}
+ * are turned off, so that one provider attempt is exactly one HTTP request and the starter's
+ * failover loop is the only retry loop;</li>
+ * <li>a Resilience4j shared circuit-breaker configuration named {@code resilient-ai}, with
+ * defaults that suit LLM calls, which every provider's breaker starts from.</li>
+ * </ul>
+ */
+public class ResilientAiEnvironmentPostProcessor implements EnvironmentPostProcessor, Ordered {
+
+	/** Name of the property source that holds the defaults. */
+	public static final String PROPERTY_SOURCE_NAME = "resilientAiDefaults";
+
+	/** Name of the shared Resilience4j circuit-breaker configuration of the providers. */
+	public static final String CIRCUIT_BREAKER_CONFIG = "resilient-ai";
+
+	private static final String BREAKER = "resilience4j.circuitbreaker.configs." + CIRCUIT_BREAKER_CONFIG + ".";
+
+	static final Map<String, Object> DEFAULTS;
+
+	static {
+		Map<String, Object> defaults = new LinkedHashMap<>();
+		defaults.put("spring.ai.openai.max-retries", 0);
+		defaults.put("spring.ai.anthropic.max-retries", 0);
+		defaults.put("spring.ai.retry.max-attempts", 0);
+		defaults.put(BREAKER + "sliding-window-type", "COUNT_BASED");
+		defaults.put(BREAKER + "sliding-window-size", 10);
+		defaults.put(BREAKER + "minimum-number-of-calls", 5);
+		defaults.put(BREAKER + "failure-rate-threshold", 50);
+		defaults.put(BREAKER + "slow-call-rate-threshold", 80);
+		defaults.put(BREAKER + "wait-duration-in-open-state", "30s");
+		defaults.put(BREAKER + "permitted-number-of-calls-in-half-open-state", 2);
+		defaults.put(BREAKER + "automatic-transition-from-open-to-half-open-enabled", false);
+		defaults.put(BREAKER + "writable-stack-trace-enabled", false);
+		DEFAULTS = Map.copyOf(defaults);
+	}
+
+	@Override
+	public void postProcessEnvironment(ConfigurableEnvironment environment, SpringApplication application) {
+		if (!environment.getPropertySources().contains(PROPERTY_SOURCE_NAME)) {
+			environment.getPropertySources().addLast(new MapPropertySource(PROPERTY_SOURCE_NAME, DEFAULTS));
+		}
+	}
+
+	@Override
+	public int getOrder() {
+		return Ordered.LOWEST_PRECEDENCE;
+	}
+
+}

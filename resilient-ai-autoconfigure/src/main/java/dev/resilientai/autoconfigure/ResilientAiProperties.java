@@ -1,0 +1,196 @@
+package dev.resilientai.autoconfigure;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Configuration properties of the resilient-ai starter.
+ */
+@ConfigurationProperties(ResilientAiProperties.PREFIX)
+public class ResilientAiProperties {
+
+	/** Prefix of every property of the starter. */
+	public static final String PREFIX = "resilient-ai";
+
+	/**
+	 * Providers to fail over across, by name. The name is also the name of the provider's
+	 * Resilience4j circuit breaker. When empty, every ChatModel bean becomes a provider.
+	 */
+	private final Map<String, Provider> providers = new LinkedHashMap<>();
+
+	private final Failover failover = new Failover();
+
+	public Map<String, Provider> getProviders() {
+		return this.providers;
+	}
+
+	public Failover getFailover() {
+		return this.failover;
+	}
+
+	/**
+	 * Deadlines and retries of the failover loop.
+	 */
+	public static class Failover {
+
+		/**
+		 * Deadline of one request, all provider attempts included.
+		 */
+		private Duration timeout = Duration.ofSeconds(60);
+
+		/**
+		 * Timeout of one attempt on a provider that sets no timeout of its own.
+		 */
+		private Duration attemptTimeout = Duration.ofSeconds(30);
+
+		/**
+		 * Attempts on one provider before moving on to the next; 1 means no same-provider
+		 * retry.
+		 */
+		private int maxAttemptsPerProvider = 1;
+
+		/**
+		 * Base delay of the full-jitter exponential backoff between same-provider attempts.
+		 */
+		private Duration initialBackoff = Duration.ofMillis(100);
+
+		/**
+		 * Longest delay between same-provider attempts.
+		 */
+		private Duration maxBackoff = Duration.ofSeconds(2);
+
+		/**
+		 * Longest time a provider's Retry-After header can keep it out of rotation.
+		 */
+		private Duration maxRetryAfter = Duration.ofMinutes(5);
+
+		public Duration getTimeout() {
+			return this.timeout;
+		}
+
+		public void setTimeout(Duration timeout) {
+			this.timeout = timeout;
+		}
+
+		public Duration getAttemptTimeout() {
+			return this.attemptTimeout;
+		}
+
+		public void setAttemptTimeout(Duration attemptTimeout) {
+			this.attemptTimeout = attemptTimeout;
+		}
+
+		public int getMaxAttemptsPerProvider() {
+			return this.maxAttemptsPerProvider;
+		}
+
+		public void setMaxAttemptsPerProvider(int maxAttemptsPerProvider) {
+			this.maxAttemptsPerProvider = maxAttemptsPerProvider;
+		}
+
+		public Duration getInitialBackoff() {
+			return this.initialBackoff;
+		}
+
+		public void setInitialBackoff(Duration initialBackoff) {
+			this.initialBackoff = initialBackoff;
+		}
+
+		public Duration getMaxBackoff() {
+			return this.maxBackoff;
+		}
+
+		public void setMaxBackoff(Duration maxBackoff) {
+			this.maxBackoff = maxBackoff;
+		}
+
+		public Duration getMaxRetryAfter() {
+			return this.maxRetryAfter;
+		}
+
+		public void setMaxRetryAfter(Duration maxRetryAfter) {
+			this.maxRetryAfter = maxRetryAfter;
+		}
+
+	}
+
+	/**
+	 * One provider.
+	 */
+	public static class Provider {
+
+		/**
+		 * Bean name of the Spring AI ChatModel this provider calls.
+		 */
+		private @Nullable String chatModel;
+
+		/**
+		 * Bean name of a Spring AI ChatClient (with its own defaults) this provider calls.
+		 */
+		private @Nullable String chatClient;
+
+		/**
+		 * Priority of the provider; lower is tried first, declaration order breaks ties, and
+		 * providers without one come last.
+		 */
+		private @Nullable Integer priority;
+
+		/**
+		 * Timeout of one attempt on this provider. Defaults to
+		 * resilient-ai.failover.attempt-timeout.
+		 */
+		private @Nullable Duration timeout;
+
+		/**
+		 * Whether the provider takes traffic.
+		 */
+		private boolean enabled = true;
+
+		public @Nullable String getChatModel() {
+			return this.chatModel;
+		}
+
+		public void setChatModel(@Nullable String chatModel) {
+			this.chatModel = chatModel;
+		}
+
+		public @Nullable String getChatClient() {
+			return this.chatClient;
+		}
+
+		public void setChatClient(@Nullable String chatClient) {
+			this.chatClient = chatClient;
+		}
+
+		public @Nullable Integer getPriority() {
+			return this.priority;
+		}
+
+		public void setPriority(@Nullable Integer priority) {
+			this.priority = priority;
+		}
+
+		public @Nullable Duration getTimeout() {
+			return this.timeout;
+		}
+
+		public void setTimeout(@Nullable Duration timeout) {
+			this.timeout = timeout;
+		}
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+	}
+
+}

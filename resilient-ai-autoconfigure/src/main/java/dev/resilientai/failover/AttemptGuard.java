@@ -1,0 +1,136 @@
+package dev.resilientai.failover;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Bounds one provider attempt that runs on the calling thread. When the attempt's time is
+ * up, the guard cancels the HTTP calls registered for it (see
+ * {@link #registerCanceller(Runnable)}) and interrupts the calling thread, so a hung provider
+ * releases both the thread and the connection at the timeout. The interrupt never leaks past
+ * {@link #finish()}.
+ */
+public final class AttemptGuard {
+
+	private static final Log logger = LogFactory.getLog(AttemptGuard.class);
+
+	private static final ThreadLocal<@Nullable AttemptGuard> CURRENT = new ThreadLocal<>();
+
+	private static final int RUNNING = 0;
+
+	private static final int FINISHED = 1;
+
+	private static final int TIMED_OUT = 2;
+
+	private final Thread thread = Thread.currentThread();
+
+	private final AtomicInteger state = new AtomicInteger(RUNNING);
+
+	private final List<Runnable> cancellers = new ArrayList<>(1);
+
+	private final @Nullable AttemptGuard previous;
+
+	private volatile boolean interruptDelivered;
+
+	private @Nullable ScheduledFuture<?> timer;
+
+	private AttemptGuard(@Nullable AttemptGuard previous) {
+		this.previous = previous;
+	}
+
+	/**
+	 * Start guarding an attempt on the calling thread.
+	 * @param scheduler the scheduler that fires the timeout
+	 * @param timeoutNanos the attempt's time budget
+	 * @return the guard, to {@link #finish()} when the attempt returns
+	 */
+	static AttemptGuard start(ScheduledExecutorService scheduler, long timeoutNanos) {
+		AttemptGuard guard = new AttemptGuard(CURRENT.get());
+		CURRENT.set(guard);
+		guard.timer = scheduler.schedule(guard::timeout, timeoutNanos, TimeUnit.NANOSECONDS);
+		return guard;
+	}
+
+	/**
+	 * Register a way to abort the I/O of the attempt running on this thread, such as
+	 * cancelling its HTTP call. HTTP client integrations call this as a request starts.
+	 * @param canceller the action that aborts the I/O
+	 * @return {@code true} if an attempt is running on this thread and took the canceller
+	 */
+	public static boolean registerCanceller(Runnable canceller) {
+		AttemptGuard guard = CURRENT.get();
+		if (guard == null) {
+			return false;
+		}
+		synchronized (guard.cancellers) {
+			if (guard.state.get() != TIMED_OUT) {
+				guard.cancellers.add(canceller);
+				return true;
+			}
+		}
+		runQuietly(canceller);
+		return true;
+	}
+
+	private void timeout() {
+		if (!this.state.compareAndSet(RUNNING, TIMED_OUT)) {
+			return;
+		}
+		try {
+			List<Runnable> toRun;
+			synchronized (this.cancellers) {
+				toRun = List.copyOf(this.cancellers);
+			}
+			toRun.forEach(AttemptGuard::runQuietly);
+			this.thread.interrupt();
+		}
+		finally {
+			this.interruptDelivered = true;
+		}
+	}
+
+	/**
+	 * End the attempt: stop the timer, restore the thread's state and say whether the time
+	 * ran out.
+	 * @return {@code true} if the attempt timed out
+	 */
+	boolean finish() {
+		if (this.previous != null) {
+			CURRENT.set(this.previous);
+		}
+		else {
+			CURRENT.remove();
+		}
+		if (this.timer != null) {
+			this.timer.cancel(false);
+		}
+		if (this.state.compareAndSet(RUNNING, FINISHED)) {
+			return false;
+		}
+		// The timeout fired: wait for its interrupt to land, then clear it so that it never
+		// reaches the caller's code.
+		while (!this.interruptDelivered) {
+			Thread.onSpinWait();
+		}
+		Thread.interrupted();
+		return true;
+	}
+
+	private static void runQuietly(Runnable canceller) {
+		try {
+			canceller.run();
+		}
+		catch (RuntimeException ex) {
+			logger.debug("Cancelling a timed-out attempt failed", ex);
+		}
+	}
+
+}

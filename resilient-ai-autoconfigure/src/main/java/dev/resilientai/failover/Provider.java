@@ -1,0 +1,117 @@
+package dev.resilientai.failover;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicReference;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.ai.chat.model.ChatModel;
+import org.springframework.util.Assert;
+
+/**
+ * One provider the failover loop can route to: a Spring AI {@link ChatModel}, its circuit
+ * breaker, its attempt timeout, and its run-time state (enabled, resting after a 429).
+ */
+public final class Provider {
+
+	private final String name;
+
+	private final int priority;
+
+	private final Duration timeout;
+
+	private final ChatModel model;
+
+	private final CircuitBreaker circuitBreaker;
+
+	private volatile boolean enabled;
+
+	private final AtomicReference<@Nullable Instant> rateLimitedUntil = new AtomicReference<>();
+
+	public Provider(String name, int priority, Duration timeout, boolean enabled, ChatModel model,
+			CircuitBreaker circuitBreaker) {
+		Assert.hasText(name, "'name' must not be empty");
+		Assert.isTrue((timeout.compareTo(Duration.ZERO) > 0), "'timeout' must be positive");
+		this.name = name;
+		this.priority = priority;
+		this.timeout = timeout;
+		this.enabled = enabled;
+		this.model = model;
+		this.circuitBreaker = circuitBreaker;
+	}
+
+	public String getName() {
+		return this.name;
+	}
+
+	public int getPriority() {
+		return this.priority;
+	}
+
+	/**
+	 * Return the timeout of one attempt on this provider.
+	 * @return the attempt timeout
+	 */
+	public Duration getTimeout() {
+		return this.timeout;
+	}
+
+	public ChatModel getModel() {
+		return this.model;
+	}
+
+	public CircuitBreaker getCircuitBreaker() {
+		return this.circuitBreaker;
+	}
+
+	public boolean isEnabled() {
+		return this.enabled;
+	}
+
+	public void setEnabled(boolean enabled) {
+		this.enabled = enabled;
+	}
+
+	/**
+	 * Return until when the provider rests after a 429 with {@code Retry-After}, if it does.
+	 * @return the instant the rest ends, or {@code null}
+	 */
+	public @Nullable Instant getRateLimitedUntil() {
+		return this.rateLimitedUntil.get();
+	}
+
+	/**
+	 * Whether the provider is resting after a 429 at the clock's current time.
+	 * @param clock the clock to read
+	 * @return {@code true} while the provider must not be called
+	 */
+	public boolean isRateLimited(Clock clock) {
+		Instant until = this.rateLimitedUntil.get();
+		return until != null && clock.instant().isBefore(until);
+	}
+
+	/**
+	 * Keep the provider out of rotation until the given instant (a later rest never shortens).
+	 * @param until the end of the rest
+	 */
+	public void rateLimitUntil(Instant until) {
+		this.rateLimitedUntil.accumulateAndGet(until,
+				(current, next) -> (current == null || next.isAfter(current)) ? next : current);
+	}
+
+	/**
+	 * End a rest after a 429 early.
+	 */
+	public void clearRateLimit() {
+		this.rateLimitedUntil.set(null);
+	}
+
+	@Override
+	public String toString() {
+		return "Provider[" + this.name + ", priority=" + this.priority + ", timeout=" + this.timeout + "]";
+	}
+
+}
