@@ -80,6 +80,14 @@ public final class AttemptGuard {
 		return true;
 	}
 
+	/**
+	 * Whether a provider attempt is running on this thread.
+	 * @return {@code true} inside an attempt
+	 */
+	public static boolean isActive() {
+		return CURRENT.get() != null;
+	}
+
 	private void timeout() {
 		if (!this.state.compareAndSet(RUNNING, TIMED_OUT)) {
 			return;

@@ -199,7 +199,7 @@ public class FailoverExecutor implements AutoCloseable {
 		long start = System.nanoTime();
 		AtomicLong delivered = new AtomicLong();
 		CircuitBreaker breaker = provider.getCircuitBreaker();
-		return Flux.defer(() -> provider.getModel().stream(prompt))
+		return Flux.defer(() -> provider.getModel().stream(provider.promptFor(prompt)))
 			.timeout(Mono.delay(firstChunkTimeout), (chunk) -> Mono.never())
 			.map((chunk) -> {
 				delivered.incrementAndGet();
@@ -242,7 +242,7 @@ public class FailoverExecutor implements AutoCloseable {
 		RuntimeException failure = null;
 		boolean timedOut;
 		try {
-			response = provider.getModel().call(prompt);
+			response = provider.getModel().call(provider.promptFor(prompt));
 		}
 		catch (RuntimeException ex) {
 			failure = ex;

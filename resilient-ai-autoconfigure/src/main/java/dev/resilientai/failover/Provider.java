@@ -9,6 +9,8 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.ai.chat.model.ChatModel;
+import org.springframework.ai.chat.prompt.ChatOptions;
+import org.springframework.ai.chat.prompt.Prompt;
 import org.springframework.util.Assert;
 
 /**
@@ -61,6 +63,24 @@ public final class Provider {
 
 	public ChatModel getModel() {
 		return this.model;
+	}
+
+	/**
+	 * Adapt a prompt to this provider. Spring AI 2.0 models expect fully resolved options of
+	 * their own type, so the request's portable options (temperature, max tokens, stop
+	 * sequences, tools...) are laid over the model's own defaults. The request's model name is
+	 * dropped: each provider answers with its own model.
+	 * @param prompt the prompt as the failover model received it
+	 * @return the prompt to send to this provider's model
+	 */
+	public Prompt promptFor(Prompt prompt) {
+		ChatOptions requested = prompt.getOptions();
+		if (requested == null) {
+			return prompt;
+		}
+		ChatOptions.Builder<?> options = this.model.getOptions().mutate();
+		options.combineWith(requested.mutate().model(null));
+		return prompt.mutate().chatOptions(options.build()).build();
 	}
 
 	public CircuitBreaker getCircuitBreaker() {

@@ -1,0 +1,118 @@
+package dev.resilientai.support;
+
+import com.github.tomakehurst.wiremock.client.MappingBuilder;
+import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
+import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+
+/**
+ * WireMock stubs that answer in each provider's real wire format: OpenAI chat completions,
+ * Anthropic messages and Ollama's {@code /api/chat}.
+ */
+public final class ProviderStubs {
+
+	public static final String OPENAI_PATH = "/v1/chat/completions";
+
+	public static final String ANTHROPIC_PATH = "/v1/messages";
+
+	public static final String OLLAMA_PATH = "/api/chat";
+
+	private ProviderStubs() {
+	}
+
+	public static WireMockExtension server() {
+		return WireMockExtension.newInstance()
+			.options(com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig()
+				.dynamicPort()
+				.containerThreads(20))
+			.build();
+	}
+
+	public static String openAiCompletion(String content, String finishReason) {
+		return """
+				{"id":"chatcmpl-1","object":"chat.completion","created":1700000000,"model":"gpt-4o-mini",
+				 "choices":[{"index":0,"message":{"role":"assistant","content":%s,"refusal":null},
+				 "logprobs":null,"finish_reason":"%s"}],
+				 "usage":{"prompt_tokens":5,"completion_tokens":3,"total_tokens":8}}
+				""".formatted(json(content), finishReason);
+	}
+
+	public static String anthropicMessage(String content, String stopReason) {
+		return """
+				{"id":"msg_1","type":"message","role":"assistant","model":"claude-haiku-4-5",
+				 "content":[{"type":"text","text":%s}],"stop_reason":"%s","stop_sequence":null,
+				 "usage":{"input_tokens":5,"output_tokens":3}}
+				""".formatted(json(content), stopReason);
+	}
+
+	public static String ollamaChat(String content) {
+		return """
+				{"model":"llama3.2","created_at":"2025-01-01T00:00:00Z",
+				 "message":{"role":"assistant","content":%s},"done":true,"done_reason":"stop",
+				 "total_duration":1000,"load_duration":10,"prompt_eval_count":5,"prompt_eval_duration":10,
+				 "eval_count":3,"eval_duration":10}
+				""".formatted(json(content));
+	}
+
+	public static String openAiError(String type, String code, String message) {
+		return """
+				{"error":{"message":%s,"type":"%s","param":null,"code":%s}}
+				""".formatted(json(message), type, (code != null) ? json(code) : "null");
+	}
+
+	public static String anthropicError(String type, String message) {
+		return """
+				{"type":"error","error":{"type":"%s","message":%s}}
+				""".formatted(type, json(message));
+	}
+
+	public static String ollamaError(String message) {
+		return "{\"error\":" + json(message) + "}";
+	}
+
+	public static ResponseDefinitionBuilder jsonResponse(int status, String body) {
+		return aResponse().withStatus(status).withHeader("Content-Type", "application/json").withBody(body);
+	}
+
+	public static MappingBuilder openAi() {
+		return post(urlPathEqualTo(OPENAI_PATH));
+	}
+
+	public static MappingBuilder anthropic() {
+		return post(urlPathEqualTo(ANTHROPIC_PATH));
+	}
+
+	public static MappingBuilder ollama() {
+		return post(urlPathEqualTo(OLLAMA_PATH));
+	}
+
+	public static int openAiRequests(WireMockExtension server) {
+		return server.countRequestsMatching(postRequestedFor(urlPathEqualTo(OPENAI_PATH)).build()).getCount();
+	}
+
+	public static int anthropicRequests(WireMockExtension server) {
+		return server.countRequestsMatching(postRequestedFor(urlPathEqualTo(ANTHROPIC_PATH)).build()).getCount();
+	}
+
+	public static int ollamaRequests(WireMockExtension server) {
+		return server.countRequestsMatching(postRequestedFor(urlPathEqualTo(OLLAMA_PATH)).build()).getCount();
+	}
+
+	static String json(String value) {
+		StringBuilder out = new StringBuilder("\"");
+		for (char c : value.toCharArray()) {
+			switch (c) {
+				case '"' -> out.append("\\\"");
+				case '\\' -> out.append("\\\\");
+				case '\n' -> out.append("\\n");
+				default -> out.append(c);
+			}
+		}
+		return out.append('"').toString();
+	}
+
+}
