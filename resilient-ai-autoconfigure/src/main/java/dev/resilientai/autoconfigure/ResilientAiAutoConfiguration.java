@@ -89,7 +89,7 @@ public final class ResilientAiAutoConfiguration {
 	}
 
 	@Bean
-	@ConditionalOnMissingBean
+	@ConditionalOnMissingBean(ResilientChatClient.class)
 	DefaultResilientChatClient resilientChatClient(FailoverChatModel resilientAiChatModel,
 			ObjectProvider<ObservationRegistry> observationRegistry,
 			ObjectProvider<ChatClientObservationConvention> chatClientObservationConvention,
