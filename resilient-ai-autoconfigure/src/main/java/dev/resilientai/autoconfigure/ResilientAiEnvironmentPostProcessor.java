@@ -5,6 +5,8 @@ import java.util.Map;
 
 import org.springframework.boot.EnvironmentPostProcessor;
 import org.springframework.boot.SpringApplication;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.core.Ordered;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.MapPropertySource;
@@ -17,7 +19,10 @@ import org.springframework.core.env.MapPropertySource;
  * are turned off, so that one provider attempt is exactly one HTTP request and the starter's
  * failover loop is the only retry loop;</li>
  * <li>a Resilience4j shared circuit-breaker configuration named {@code resilient-ai}, with
- * defaults that suit LLM calls, which every provider's breaker starts from.</li>
+ * defaults that suit LLM calls, which every provider's breaker starts from;</li>
+ * <li>{@code base-config: resilient-ai} for each provider whose breaker the application tunes
+ * under {@code resilience4j.circuitbreaker.instances.<provider>}, so that tuning one key keeps
+ * the other LLM defaults instead of falling back to Resilience4j's (a window of 100 calls).</li>
  * </ul>
  */
 public class ResilientAiEnvironmentPostProcessor implements EnvironmentPostProcessor, Ordered {
@@ -51,9 +56,20 @@ public class ResilientAiEnvironmentPostProcessor implements EnvironmentPostProce
 
 	@Override
 	public void postProcessEnvironment(ConfigurableEnvironment environment, SpringApplication application) {
-		if (!environment.getPropertySources().contains(PROPERTY_SOURCE_NAME)) {
-			environment.getPropertySources().addLast(new MapPropertySource(PROPERTY_SOURCE_NAME, DEFAULTS));
+		if (environment.getPropertySources().contains(PROPERTY_SOURCE_NAME)) {
+			return;
 		}
+		Map<String, Object> defaults = new LinkedHashMap<>(DEFAULTS);
+		Binder binder = Binder.get(environment);
+		for (String provider : binder.bind("resilient-ai.providers", Bindable.mapOf(String.class, Object.class))
+			.orElse(Map.of())
+			.keySet()) {
+			String instance = "resilience4j.circuitbreaker.instances." + provider;
+			if (binder.bind(instance, Bindable.mapOf(String.class, Object.class)).isBound()) {
+				defaults.put(instance + ".base-config", CIRCUIT_BREAKER_CONFIG);
+			}
+		}
+		environment.getPropertySources().addLast(new MapPropertySource(PROPERTY_SOURCE_NAME, defaults));
 	}
 
 	@Override
