@@ -87,6 +87,21 @@ class ResilientAiAutoConfigurationTests {
 	}
 
 	@Test
+	void toolsWorkThroughTheFailoverModel() {
+		this.runner.withUserConfiguration(ToolCallingModel.class)
+			.withPropertyValues("resilient-ai.providers.tools.chat-model=toolCallingModel")
+			.run((context) -> {
+				String answer = context.getBean(ResilientChatClient.class)
+					.prompt()
+					.user("What is the weather?")
+					.tools(new WeatherTools())
+					.call()
+					.content();
+				assertThat(answer).isEqualTo("The tool said: sunny");
+			});
+	}
+
+	@Test
 	void aDisabledProviderIsKeptButSkipped() {
 		this.runner
 			.withPropertyValues("resilient-ai.providers.a.chat-model=openAiChatModel",
@@ -245,6 +260,51 @@ class ResilientAiAutoConfigurationTests {
 		@Bean
 		ChatModel ollamaChatModel() {
 			return fixed("ollama");
+		}
+
+	}
+
+	static class WeatherTools {
+
+		@org.springframework.ai.tool.annotation.Tool(description = "Current weather")
+		String weather() {
+			return "sunny";
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class ToolCallingModel {
+
+		/** Asks for the weather tool, then answers with what the tool returned. */
+		@Bean
+		ChatModel toolCallingModel() {
+			return new ChatModel() {
+
+				@Override
+				public org.springframework.ai.chat.prompt.ChatOptions getOptions() {
+					return org.springframework.ai.model.tool.ToolCallingChatOptions.builder().build();
+				}
+
+				@Override
+				public ChatResponse call(Prompt prompt) {
+					org.springframework.ai.chat.messages.Message last = prompt.getInstructions()
+						.get(prompt.getInstructions().size() - 1);
+					if (last instanceof org.springframework.ai.chat.messages.ToolResponseMessage toolResponse) {
+						return new ChatResponse(java.util.List.of(new Generation(new AssistantMessage(
+								"The tool said: " + toolResponse.getResponses().get(0).responseData().replace("\"", "")))));
+					}
+					assertThat(((org.springframework.ai.model.tool.ToolCallingChatOptions) prompt.getOptions())
+						.getToolCallbacks()).extracting((callback) -> callback.getToolDefinition().name())
+						.containsExactly("weather");
+					AssistantMessage toolCall = AssistantMessage.builder()
+						.content("")
+						.toolCalls(java.util.List.of(new AssistantMessage.ToolCall("call-1", "function", "weather", "{}")))
+						.build();
+					return new ChatResponse(java.util.List.of(new Generation(toolCall)));
+				}
+
+			};
 		}
 
 	}

@@ -1,0 +1,7 @@
+/**
+ * Auto-configuration of resilient-ai.
+ */
+@NullMarked
+package dev.resilientai.autoconfigure;
+
+import org.jspecify.annotations.NullMarked;
