@@ -4,7 +4,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.LinkedHashSet;
 import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
 import java.util.Map;
 
 import dev.resilientai.failover.FailoverChatModel;
@@ -81,7 +84,12 @@ class ProviderFactory {
 					: defaultTimeout;
 			ChatModel model = resolveModel(prefix, config);
 			int priority = (config.getPriority() != null) ? config.getPriority() : NO_PRIORITY;
-			providers.add(new Provider(name, priority, timeout, config.isEnabled(), model, circuitBreaker(name, timeout)));
+			// DataClassValidator requires allowed-data-classes with data classes on; should it
+			// be bypassed, a provider without them serves nothing rather than everything.
+			Set<String> allowed = this.properties.getDataClasses().isEmpty() ? null
+					: new LinkedHashSet<>(Objects.requireNonNullElse(config.getAllowedDataClasses(), List.of()));
+			providers.add(new Provider(name, priority, timeout, config.isEnabled(), model, circuitBreaker(name, timeout),
+					allowed));
 		}
 		return providers;
 	}

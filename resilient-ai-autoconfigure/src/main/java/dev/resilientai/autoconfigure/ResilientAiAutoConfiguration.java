@@ -3,7 +3,9 @@ package dev.resilientai.autoconfigure;
 import java.time.Clock;
 import java.util.List;
 
+import dev.resilientai.DataClassifier;
 import dev.resilientai.ResilientChatClient;
+import dev.resilientai.audit.AuditPublisher;
 import dev.resilientai.client.DefaultResilientChatClient;
 import dev.resilientai.client.RoutingAdvisor;
 import dev.resilientai.failover.ErrorClassifier;
@@ -11,6 +13,8 @@ import dev.resilientai.failover.FailoverChatModel;
 import dev.resilientai.failover.FailoverExecutor;
 import dev.resilientai.failover.FailoverSettings;
 import dev.resilientai.failover.Provider;
+import dev.resilientai.routing.DataClassPolicy;
+import dev.resilientai.routing.PersonalDataClassifier;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.micrometer.observation.ObservationRegistry;
 import org.apache.commons.logging.Log;
@@ -25,7 +29,9 @@ import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Primary;
 import org.springframework.core.env.Environment;
@@ -57,10 +63,35 @@ public final class ResilientAiAutoConfiguration {
 		return new ErrorClassifier();
 	}
 
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnProperty(name = "resilient-ai.classifier.personal-data.enabled", havingValue = "true")
+	PersonalDataClassifier resilientAiPersonalDataClassifier(ResilientAiProperties properties) {
+		return new PersonalDataClassifier(properties.getClassifier().getPersonalData().getRaiseTo());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	DataClassPolicy resilientAiDataClassPolicy(ResilientAiProperties properties,
+			ObjectProvider<DataClassifier> classifiers) {
+		DataClassValidator.validate(properties);
+		return new DataClassPolicy(properties.getDataClasses(), properties.getDefaultDataClass(),
+				classifiers.orderedStream().toList());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	AuditPublisher resilientAiAuditPublisher(ApplicationEventPublisher eventPublisher,
+			ResilientAiProperties properties) {
+		return new AuditPublisher(eventPublisher, properties.getAudit().isLogEnabled());
+	}
+
 	@Bean(destroyMethod = "close")
 	@ConditionalOnMissingBean
 	FailoverExecutor resilientAiFailoverExecutor(ResilientAiProperties properties, ListableBeanFactory beanFactory,
-			CircuitBreakerRegistry circuitBreakerRegistry, ErrorClassifier errorClassifier, Environment environment) {
+			CircuitBreakerRegistry circuitBreakerRegistry, ErrorClassifier errorClassifier,
+			DataClassPolicy resilientAiDataClassPolicy, AuditPublisher resilientAiAuditPublisher,
+			Environment environment) {
 		warnAboutInnerRetries(environment);
 		List<Provider> providers = new ProviderFactory(beanFactory, circuitBreakerRegistry, properties)
 			.createProviders();
@@ -72,7 +103,8 @@ public final class ResilientAiAutoConfiguration {
 		}
 		FailoverSettings settings = new FailoverSettings(failover.getTimeout(), failover.getMaxAttemptsPerProvider(),
 				failover.getInitialBackoff(), failover.getMaxBackoff(), failover.getMaxRetryAfter());
-		return new FailoverExecutor(providers, settings, errorClassifier, Clock.systemUTC());
+		return new FailoverExecutor(providers, settings, errorClassifier, resilientAiDataClassPolicy,
+				resilientAiAuditPublisher, Clock.systemUTC());
 	}
 
 	@Bean

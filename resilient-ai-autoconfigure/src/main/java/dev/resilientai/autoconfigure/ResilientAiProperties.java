@@ -1,6 +1,8 @@
 package dev.resilientai.autoconfigure;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -23,10 +25,117 @@ public class ResilientAiProperties {
 	 */
 	private final Map<String, Provider> providers = new LinkedHashMap<>();
 
+	/**
+	 * Known data classes, from least to most sensitive. A request naming any other class is
+	 * refused. When empty, data classes are off and every provider serves every request.
+	 */
+	private List<String> dataClasses = new ArrayList<>();
+
+	/**
+	 * Data class of requests that name none. Required when data-classes is set.
+	 */
+	private @Nullable String defaultDataClass;
+
 	private final Failover failover = new Failover();
+
+	private final Audit audit = new Audit();
+
+	private final Classifier classifier = new Classifier();
 
 	public Map<String, Provider> getProviders() {
 		return this.providers;
+	}
+
+	public List<String> getDataClasses() {
+		return this.dataClasses;
+	}
+
+	public void setDataClasses(List<String> dataClasses) {
+		this.dataClasses = dataClasses;
+	}
+
+	public @Nullable String getDefaultDataClass() {
+		return this.defaultDataClass;
+	}
+
+	public void setDefaultDataClass(@Nullable String defaultDataClass) {
+		this.defaultDataClass = defaultDataClass;
+	}
+
+	public Audit getAudit() {
+		return this.audit;
+	}
+
+	public Classifier getClassifier() {
+		return this.classifier;
+	}
+
+	/**
+	 * The audit trail.
+	 */
+	public static class Audit {
+
+		/**
+		 * Whether to log one audit record per request at INFO on the dev.resilientai.audit
+		 * logger. Records are always published as ResilientAiAuditEvent.
+		 */
+		private boolean logEnabled;
+
+		public boolean isLogEnabled() {
+			return this.logEnabled;
+		}
+
+		public void setLogEnabled(boolean logEnabled) {
+			this.logEnabled = logEnabled;
+		}
+
+	}
+
+	/**
+	 * Built-in data classifiers.
+	 */
+	public static class Classifier {
+
+		private final PersonalData personalData = new PersonalData();
+
+		public PersonalData getPersonalData() {
+			return this.personalData;
+		}
+
+	}
+
+	/**
+	 * The built-in classifier that raises requests containing obvious personal data.
+	 */
+	public static class PersonalData {
+
+		/**
+		 * Whether to raise requests whose messages contain an e-mail address, a phone number,
+		 * a payment card number, an IBAN or a US social security number.
+		 */
+		private boolean enabled;
+
+		/**
+		 * Data class such requests are raised to.
+		 */
+		private String raiseTo = "pii";
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public String getRaiseTo() {
+			return this.raiseTo;
+		}
+
+		public void setRaiseTo(String raiseTo) {
+			this.raiseTo = raiseTo;
+		}
+
 	}
 
 	public Failover getFailover() {
@@ -150,6 +259,20 @@ public class ResilientAiProperties {
 		 * Whether the provider takes traffic.
 		 */
 		private boolean enabled = true;
+
+		/**
+		 * Data classes the provider may serve. Required for every provider when
+		 * resilient-ai.data-classes is set.
+		 */
+		private @Nullable List<String> allowedDataClasses;
+
+		public @Nullable List<String> getAllowedDataClasses() {
+			return this.allowedDataClasses;
+		}
+
+		public void setAllowedDataClasses(@Nullable List<String> allowedDataClasses) {
+			this.allowedDataClasses = allowedDataClasses;
+		}
 
 		public @Nullable String getChatModel() {
 			return this.chatModel;

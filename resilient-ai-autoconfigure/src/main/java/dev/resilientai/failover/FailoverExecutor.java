@@ -10,6 +10,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 import dev.resilientai.AllProvidersFailedException;
 import dev.resilientai.ErrorKind;
@@ -20,12 +21,16 @@ import dev.resilientai.ResilientAiException;
 import dev.resilientai.ResilientChatClient;
 import dev.resilientai.SkipReason;
 import dev.resilientai.StreamInterruptedException;
+import dev.resilientai.UnknownDataClassException;
+import dev.resilientai.audit.AuditRecord;
+import dev.resilientai.routing.DataClassPolicy;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.SignalType;
 
 import org.springframework.ai.chat.model.ChatResponse;
 import org.springframework.ai.chat.prompt.Prompt;
@@ -45,7 +50,13 @@ public class FailoverExecutor implements AutoCloseable {
 
 	private final List<Provider> providers;
 
+	private final List<String> providerNames;
+
 	private final FailoverSettings settings;
+
+	private final DataClassPolicy policy;
+
+	private final Consumer<AuditRecord> auditSink;
 
 	private final ErrorClassifier classifier;
 
@@ -63,10 +74,29 @@ public class FailoverExecutor implements AutoCloseable {
 	 */
 	public FailoverExecutor(List<Provider> providers, FailoverSettings settings, ErrorClassifier classifier,
 			Clock clock) {
+		this(providers, settings, classifier, DataClassPolicy.unrestricted(), (record) -> {
+		}, clock);
+	}
+
+	/**
+	 * Create an executor over the given providers.
+	 * @param providers the providers, in declaration order (a stable sort by priority keeps
+	 * that order for ties)
+	 * @param settings the deadline and retry settings
+	 * @param classifier the error classifier
+	 * @param policy the data classes and their escalation
+	 * @param auditSink receives one record per request
+	 * @param clock the clock that times {@code Retry-After} rests
+	 */
+	public FailoverExecutor(List<Provider> providers, FailoverSettings settings, ErrorClassifier classifier,
+			DataClassPolicy policy, Consumer<AuditRecord> auditSink, Clock clock) {
 		Assert.notEmpty(providers, "'providers' must not be empty");
+		this.policy = policy;
+		this.auditSink = auditSink;
 		List<Provider> ordered = new ArrayList<>(providers);
 		ordered.sort(ORDER);
 		this.providers = List.copyOf(ordered);
+		this.providerNames = this.providers.stream().map(Provider::getName).toList();
 		this.settings = settings;
 		this.classifier = classifier;
 		this.clock = clock;
@@ -86,46 +116,92 @@ public class FailoverExecutor implements AutoCloseable {
 		return this.settings;
 	}
 
+	public DataClassPolicy getPolicy() {
+		return this.policy;
+	}
+
 	/**
-	 * Send a prompt to the first provider that answers.
+	 * Send a prompt to the first eligible provider that answers.
 	 * @param prompt the prompt
 	 * @param context the request's routing context
 	 * @return the response, with {@link ResilientChatClient#PROVIDER} and
 	 * {@link ResilientChatClient#ATTEMPTS} in its metadata
+	 * @throws UnknownDataClassException if the request's data class is unknown
+	 * @throws NoEligibleProviderException if no provider is allowed and enabled for it
+	 * @throws AllProvidersFailedException if every eligible provider failed or was skipped
+	 * @throws ProviderRequestRejectedException if a provider rejected the request as invalid
 	 */
 	public ChatResponse call(Prompt prompt, RoutingContext context) {
-		long deadline = System.nanoTime() + this.settings.timeout().toNanos();
-		List<ProviderAttempt> attempts = new ArrayList<>();
-		int calls = 0;
-		boolean anyEnabled = false;
+		RequestTrace trace = new RequestTrace(context, false);
+		try {
+			return callEligible(prompt, eligibleProviders(prompt, context, trace), trace);
+		}
+		catch (RuntimeException ex) {
+			trace.ended(ex);
+			throw ex;
+		}
+		finally {
+			audit(trace);
+		}
+	}
+
+	/**
+	 * The providers allowed for the request's data class and enabled, in routing order. The
+	 * class is settled first, and the set is computed before any health is looked at, so
+	 * nothing downstream can reach a provider outside it.
+	 */
+	private List<Provider> eligibleProviders(Prompt prompt, RoutingContext context, RequestTrace trace) {
+		String resolved = this.policy.resolve(context.dataClass());
+		String dataClass = this.policy.escalate(prompt, resolved);
+		trace.classified(resolved, dataClass);
+		List<Provider> eligible = new ArrayList<>(this.providers.size());
+		boolean anyAllowed = false;
 		for (Provider provider : this.providers) {
-			if (!provider.isEnabled()) {
-				attempts.add(ProviderAttempt.skipped(provider.getName(), SkipReason.DISABLED));
-				continue;
+			if (!provider.isAllowed(dataClass)) {
+				trace.skip(provider, SkipReason.NOT_ALLOWED);
 			}
-			anyEnabled = true;
+			else if (!provider.isEnabled()) {
+				anyAllowed = true;
+				trace.skip(provider, SkipReason.DISABLED);
+			}
+			else {
+				anyAllowed = true;
+				eligible.add(provider);
+			}
+		}
+		if (eligible.isEmpty()) {
+			throw new NoEligibleProviderException(dataClass,
+					anyAllowed ? "every provider allowed for it is disabled" : "no provider is allowed for it");
+		}
+		return eligible;
+	}
+
+	private ChatResponse callEligible(Prompt prompt, List<Provider> eligible, RequestTrace trace) {
+		long deadline = System.nanoTime() + this.settings.timeout().toNanos();
+		for (Provider provider : eligible) {
 			if (provider.isRateLimited(this.clock)) {
-				attempts.add(ProviderAttempt.skipped(provider.getName(), SkipReason.RATE_LIMITED));
+				trace.skip(provider, SkipReason.RATE_LIMITED);
 				continue;
 			}
 			for (int attempt = 1;; attempt++) {
 				long remaining = deadline - System.nanoTime();
 				if (remaining <= 0) {
-					attempts.add(ProviderAttempt.skipped(provider.getName(), SkipReason.DEADLINE_EXCEEDED));
+					trace.skip(provider, SkipReason.DEADLINE_EXCEEDED);
 					break;
 				}
 				if (!provider.getCircuitBreaker().tryAcquirePermission()) {
-					attempts.add(ProviderAttempt.skipped(provider.getName(), SkipReason.BREAKER_OPEN));
+					trace.skip(provider, SkipReason.BREAKER_OPEN);
 					break;
 				}
-				calls++;
+				int calls = trace.startCall();
 				Outcome outcome = attempt(provider, prompt, Math.min(provider.getTimeout().toNanos(), remaining));
 				if (outcome.response != null) {
+					trace.succeeded(provider.getName(), outcome.duration);
 					return withRoutingMetadata(outcome.response, provider.getName(), calls);
 				}
 				Classification classification = outcome.classification;
 				Assert.state(classification != null && outcome.failure != null, "failed attempt without a failure");
-				attempts.add(ProviderAttempt.failure(provider.getName(), classification.kind(),
+				trace.failed(ProviderAttempt.failure(provider.getName(), classification.kind(),
 						classification.httpStatus(), outcome.duration));
 				if (!classification.kind().isFailover()) {
 					throw new ProviderRequestRejectedException(provider.getName(), classification.httpStatus(),
@@ -137,19 +213,19 @@ public class FailoverExecutor implements AutoCloseable {
 				}
 			}
 		}
-		if (!anyEnabled) {
-			throw new NoEligibleProviderException(dataClassName(context), "every allowed provider is disabled");
-		}
-		boolean deadlineExceeded = attempts.stream().anyMatch((a) -> a.skipReason() == SkipReason.DEADLINE_EXCEEDED);
-		String reason = deadlineExceeded
+		throw allFailed(trace);
+	}
+
+	private AllProvidersFailedException allFailed(RequestTrace trace) {
+		String reason = trace.deadlineExceeded()
 				? "The request deadline of " + this.settings.timeout() + " ran out before a provider answered"
-				: "No eligible provider answered";
-		throw new AllProvidersFailedException(reason, attempts);
+				: "No provider allowed for data class '" + trace.dataClass() + "' answered";
+		return new AllProvidersFailedException(reason, trace.eligibleSteps());
 	}
 
 	/**
-	 * Stream a prompt from the first provider that starts answering. Failures before the
-	 * first chunk move on to the next provider; after it, the stream ends with
+	 * Stream a prompt from the first eligible provider that starts answering. Failures
+	 * before the first chunk move on to the next provider; after it, the stream ends with
 	 * {@link StreamInterruptedException} and nothing from another provider is spliced in.
 	 * @param prompt the prompt
 	 * @param context the request's routing context
@@ -158,44 +234,52 @@ public class FailoverExecutor implements AutoCloseable {
 	 */
 	public Flux<ChatResponse> stream(Prompt prompt, RoutingContext context) {
 		return Flux.defer(() -> {
-			StreamState state = new StreamState(System.nanoTime() + this.settings.timeout().toNanos());
-			return streamFrom(0, prompt, context, state);
+			RequestTrace trace = new RequestTrace(context, true);
+			List<Provider> eligible;
+			try {
+				eligible = eligibleProviders(prompt, context, trace);
+			}
+			catch (RuntimeException ex) {
+				trace.ended(ex);
+				audit(trace);
+				return Flux.error(ex);
+			}
+			StreamState state = new StreamState(eligible, System.nanoTime() + this.settings.timeout().toNanos(),
+					trace);
+			return streamFrom(0, prompt, state).doOnError(trace::ended).doFinally((signal) -> {
+				if (signal == SignalType.CANCEL) {
+					trace.cancelled();
+				}
+				audit(trace);
+			});
 		});
 	}
 
-	private Flux<ChatResponse> streamFrom(int start, Prompt prompt, RoutingContext context, StreamState state) {
-		for (int index = start; index < this.providers.size(); index++) {
-			Provider provider = this.providers.get(index);
-			if (!provider.isEnabled()) {
-				state.attempts.add(ProviderAttempt.skipped(provider.getName(), SkipReason.DISABLED));
-				continue;
-			}
-			state.anyEnabled = true;
+	private Flux<ChatResponse> streamFrom(int start, Prompt prompt, StreamState state) {
+		for (int index = start; index < state.eligible.size(); index++) {
+			Provider provider = state.eligible.get(index);
 			if (provider.isRateLimited(this.clock)) {
-				state.attempts.add(ProviderAttempt.skipped(provider.getName(), SkipReason.RATE_LIMITED));
+				state.trace.skip(provider, SkipReason.RATE_LIMITED);
 				continue;
 			}
 			long remaining = state.deadline - System.nanoTime();
 			if (remaining <= 0) {
-				state.attempts.add(ProviderAttempt.skipped(provider.getName(), SkipReason.DEADLINE_EXCEEDED));
+				state.trace.skip(provider, SkipReason.DEADLINE_EXCEEDED);
 				continue;
 			}
 			if (!provider.getCircuitBreaker().tryAcquirePermission()) {
-				state.attempts.add(ProviderAttempt.skipped(provider.getName(), SkipReason.BREAKER_OPEN));
+				state.trace.skip(provider, SkipReason.BREAKER_OPEN);
 				continue;
 			}
-			return streamAttempt(index, provider, prompt, context, state,
+			return streamAttempt(index, provider, prompt, state,
 					Duration.ofNanos(Math.min(provider.getTimeout().toNanos(), remaining)));
 		}
-		if (!state.anyEnabled) {
-			return Flux.error(new NoEligibleProviderException(dataClassName(context), "every allowed provider is disabled"));
-		}
-		return Flux.error(new AllProvidersFailedException("No eligible provider started a stream", state.attempts));
+		return Flux.error(allFailed(state.trace));
 	}
 
-	private Flux<ChatResponse> streamAttempt(int index, Provider provider, Prompt prompt, RoutingContext context,
-			StreamState state, Duration firstChunkTimeout) {
-		int attemptNumber = ++state.calls;
+	private Flux<ChatResponse> streamAttempt(int index, Provider provider, Prompt prompt, StreamState state,
+			Duration firstChunkTimeout) {
+		int attemptNumber = state.trace.startCall();
 		long start = System.nanoTime();
 		AtomicLong delivered = new AtomicLong();
 		CircuitBreaker breaker = provider.getCircuitBreaker();
@@ -206,33 +290,43 @@ public class FailoverExecutor implements AutoCloseable {
 				return withRoutingMetadata(chunk, provider.getName(), attemptNumber);
 			})
 			.doOnComplete(() -> {
-				long elapsed = System.nanoTime() - start;
+				Duration duration = Duration.ofNanos(System.nanoTime() - start);
 				if (delivered.get() == 0) {
-					breaker.onError(elapsed, TimeUnit.NANOSECONDS,
+					breaker.onError(duration.toNanos(), TimeUnit.NANOSECONDS,
 							new ResilientAiException("Provider '" + provider.getName() + "' sent an empty stream"));
 				}
 				else {
-					breaker.onSuccess(elapsed, TimeUnit.NANOSECONDS);
+					breaker.onSuccess(duration.toNanos(), TimeUnit.NANOSECONDS);
 				}
+				state.trace.succeeded(provider.getName(), duration);
 			})
 			.doOnCancel(breaker::releasePermission)
 			.onErrorResume((failure) -> {
 				Duration duration = Duration.ofNanos(System.nanoTime() - start);
 				Classification classification = this.classifier.classify(failure);
+				state.trace.failed(ProviderAttempt.failure(provider.getName(), classification.kind(),
+						classification.httpStatus(), duration));
 				if (delivered.get() > 0) {
 					breaker.onError(duration.toNanos(), TimeUnit.NANOSECONDS, failure);
 					return Flux.error(new StreamInterruptedException(provider.getName(), delivered.get(),
 							classification.kind()));
 				}
 				recordFailure(provider, classification, failure, duration);
-				state.attempts.add(ProviderAttempt.failure(provider.getName(), classification.kind(),
-						classification.httpStatus(), duration));
 				if (!classification.kind().isFailover()) {
 					return Flux.error(new ProviderRequestRejectedException(provider.getName(),
 							classification.httpStatus(), failure));
 				}
-				return streamFrom(index + 1, prompt, context, state);
+				return streamFrom(index + 1, prompt, state);
 			});
+	}
+
+	private void audit(RequestTrace trace) {
+		try {
+			this.auditSink.accept(trace.toRecord(this.providerNames));
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Publishing an audit record failed", ex);
+		}
 	}
 
 	private Outcome attempt(Provider provider, Prompt prompt, long timeoutNanos) {
@@ -310,10 +404,6 @@ public class FailoverExecutor implements AutoCloseable {
 		}
 	}
 
-	private static String dataClassName(RoutingContext context) {
-		return (context.dataClass() != null) ? context.dataClass() : "(default)";
-	}
-
 	static ChatResponse withRoutingMetadata(ChatResponse response, String provider, int attempts) {
 		return ChatResponse.builder()
 			.from(response)
@@ -333,16 +423,16 @@ public class FailoverExecutor implements AutoCloseable {
 
 	private static final class StreamState {
 
+		private final List<Provider> eligible;
+
 		private final long deadline;
 
-		private final List<ProviderAttempt> attempts = new ArrayList<>();
+		private final RequestTrace trace;
 
-		private int calls;
-
-		private boolean anyEnabled;
-
-		StreamState(long deadline) {
+		StreamState(List<Provider> eligible, long deadline, RequestTrace trace) {
+			this.eligible = eligible;
 			this.deadline = deadline;
+			this.trace = trace;
 		}
 
 	}

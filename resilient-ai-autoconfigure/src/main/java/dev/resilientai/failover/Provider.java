@@ -3,6 +3,7 @@ package dev.resilientai.failover;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -29,12 +30,29 @@ public final class Provider {
 
 	private final CircuitBreaker circuitBreaker;
 
+	private final @Nullable Set<String> allowedDataClasses;
+
 	private volatile boolean enabled;
 
 	private final AtomicReference<@Nullable Instant> rateLimitedUntil = new AtomicReference<>();
 
 	public Provider(String name, int priority, Duration timeout, boolean enabled, ChatModel model,
 			CircuitBreaker circuitBreaker) {
+		this(name, priority, timeout, enabled, model, circuitBreaker, null);
+	}
+
+	/**
+	 * Create a provider.
+	 * @param name the provider name (also its breaker's name)
+	 * @param priority lower is tried first
+	 * @param timeout the timeout of one attempt
+	 * @param enabled whether it takes traffic
+	 * @param model the model it calls
+	 * @param circuitBreaker its breaker
+	 * @param allowedDataClasses the data classes it may serve, or {@code null} for every class
+	 */
+	public Provider(String name, int priority, Duration timeout, boolean enabled, ChatModel model,
+			CircuitBreaker circuitBreaker, @Nullable Set<String> allowedDataClasses) {
 		Assert.hasText(name, "'name' must not be empty");
 		Assert.isTrue((timeout.compareTo(Duration.ZERO) > 0), "'timeout' must be positive");
 		this.name = name;
@@ -43,6 +61,24 @@ public final class Provider {
 		this.enabled = enabled;
 		this.model = model;
 		this.circuitBreaker = circuitBreaker;
+		this.allowedDataClasses = (allowedDataClasses != null) ? Set.copyOf(allowedDataClasses) : null;
+	}
+
+	/**
+	 * Whether the provider may serve a request of the given data class.
+	 * @param dataClass the request's class
+	 * @return {@code true} if allowed
+	 */
+	public boolean isAllowed(String dataClass) {
+		return this.allowedDataClasses == null || this.allowedDataClasses.contains(dataClass);
+	}
+
+	/**
+	 * Return the data classes the provider may serve.
+	 * @return the classes, or {@code null} when it may serve every class
+	 */
+	public @Nullable Set<String> getAllowedDataClasses() {
+		return this.allowedDataClasses;
 	}
 
 	public String getName() {

@@ -1,0 +1,76 @@
+package dev.resilientai.audit;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Collectors;
+
+import dev.resilientai.ProviderAttempt;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What happened to one request, for the audit trail: which data class it had and why, which
+ * providers were considered, each skip and each attempt, and how it ended. Never carries
+ * prompt text, completions or credentials.
+ *
+ * @param requestId a unique id of the request
+ * @param dataClass the class the request was routed under
+ * @param requestedDataClass the class the caller named, or {@code null} if the default applied
+ * @param raisedByClassifier whether a {@code DataClassifier} raised the class
+ * @param streaming whether the request was a stream
+ * @param consideredProviders every provider, in routing order
+ * @param steps each skip (with its reason) and each attempt (with its outcome), in order
+ * @param outcome how the request ended
+ * @param servedBy the provider that answered, if one did
+ * @param duration how long the request took
+ */
+public record AuditRecord(String requestId, @Nullable String dataClass, @Nullable String requestedDataClass,
+		boolean raisedByClassifier, boolean streaming, List<String> consideredProviders, List<ProviderAttempt> steps,
+		AuditOutcome outcome, @Nullable String servedBy, Duration duration) {
+
+	@Override
+	public String toString() {
+		return "request=" + this.requestId + " dataClass=" + this.dataClass
+				+ (this.raisedByClassifier ? " (raised by classifier from " + this.requestedDataClassOrDefault() + ")"
+						: "")
+				+ " streaming=" + this.streaming + " outcome=" + this.outcome
+				+ ((this.servedBy != null) ? " servedBy=" + this.servedBy : "") + " durationMs="
+				+ this.duration.toMillis() + " considered=" + this.consideredProviders + " steps="
+				+ this.steps.stream().map(ProviderAttempt::toString).collect(Collectors.joining("; ", "[", "]"));
+	}
+
+	private String requestedDataClassOrDefault() {
+		return (this.requestedDataClass != null) ? this.requestedDataClass : "default";
+	}
+
+	/**
+	 * How a request ended.
+	 */
+	public enum AuditOutcome {
+
+		/** A provider answered (for a stream: the stream completed). */
+		SUCCESS,
+
+		/** The request named an unknown data class; no provider was called. */
+		UNKNOWN_DATA_CLASS,
+
+		/** No provider is allowed and enabled for the class; no provider was called. */
+		NO_ELIGIBLE_PROVIDER,
+
+		/** Every eligible provider failed or was skipped. */
+		ALL_PROVIDERS_FAILED,
+
+		/** A provider rejected the request as invalid; it went back to the caller. */
+		REJECTED,
+
+		/** A stream broke after its first chunk. */
+		STREAM_INTERRUPTED,
+
+		/** The caller cancelled a stream. */
+		CANCELLED,
+
+		/** The request failed in another way. */
+		ERROR
+
+	}
+
+}

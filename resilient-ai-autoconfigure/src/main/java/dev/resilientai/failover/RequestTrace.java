@@ -1,0 +1,131 @@
+package dev.resilientai.failover;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+
+import dev.resilientai.AllProvidersFailedException;
+import dev.resilientai.NoEligibleProviderException;
+import dev.resilientai.ProviderAttempt;
+import dev.resilientai.ProviderRequestRejectedException;
+import dev.resilientai.SkipReason;
+import dev.resilientai.StreamInterruptedException;
+import dev.resilientai.UnknownDataClassException;
+import dev.resilientai.audit.AuditRecord;
+import dev.resilientai.audit.AuditRecord.AuditOutcome;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What the failover loop did for one request, as it happens: the audit record in the making.
+ */
+final class RequestTrace {
+
+	private final String requestId;
+
+	private final long start = System.nanoTime();
+
+	private final @Nullable String requestedDataClass;
+
+	private final boolean streaming;
+
+	private final List<ProviderAttempt> steps = new ArrayList<>();
+
+	private @Nullable String dataClass;
+
+	private boolean raisedByClassifier;
+
+	private int calls;
+
+	private AuditOutcome outcome = AuditOutcome.ERROR;
+
+	private @Nullable String servedBy;
+
+	RequestTrace(RoutingContext context, boolean streaming) {
+		ThreadLocalRandom random = ThreadLocalRandom.current();
+		this.requestId = new UUID(random.nextLong(), random.nextLong()).toString();
+		this.requestedDataClass = context.dataClass();
+		this.streaming = streaming;
+	}
+
+	void classified(String resolved, String escalated) {
+		this.dataClass = escalated;
+		this.raisedByClassifier = !resolved.equals(escalated);
+	}
+
+	String dataClass() {
+		return (this.dataClass != null) ? this.dataClass
+				: (this.requestedDataClass != null) ? this.requestedDataClass : "(default)";
+	}
+
+	void skip(Provider provider, SkipReason reason) {
+		this.steps.add(ProviderAttempt.skipped(provider.getName(), reason));
+	}
+
+	/**
+	 * Count a call about to be made.
+	 * @return the number of calls of this request so far, this one included
+	 */
+	int startCall() {
+		return ++this.calls;
+	}
+
+	void failed(ProviderAttempt attempt) {
+		this.steps.add(attempt);
+	}
+
+	void succeeded(String provider, Duration duration) {
+		this.steps.add(ProviderAttempt.success(provider, duration));
+		this.outcome = AuditOutcome.SUCCESS;
+		this.servedBy = provider;
+	}
+
+	void ended(Throwable failure) {
+		this.outcome = outcomeOf(failure);
+	}
+
+	void cancelled() {
+		if (this.outcome != AuditOutcome.SUCCESS) {
+			this.outcome = AuditOutcome.CANCELLED;
+		}
+	}
+
+	/**
+	 * The steps on providers allowed for the request's class, for
+	 * {@link AllProvidersFailedException}.
+	 */
+	List<ProviderAttempt> eligibleSteps() {
+		return this.steps.stream().filter((step) -> step.skipReason() != SkipReason.NOT_ALLOWED).toList();
+	}
+
+	boolean deadlineExceeded() {
+		return this.steps.stream().anyMatch((step) -> step.skipReason() == SkipReason.DEADLINE_EXCEEDED);
+	}
+
+	AuditRecord toRecord(List<String> consideredProviders) {
+		return new AuditRecord(this.requestId, this.dataClass, this.requestedDataClass, this.raisedByClassifier,
+				this.streaming, consideredProviders, List.copyOf(this.steps), this.outcome, this.servedBy,
+				Duration.ofNanos(System.nanoTime() - this.start));
+	}
+
+	private static AuditOutcome outcomeOf(Throwable failure) {
+		if (failure instanceof UnknownDataClassException) {
+			return AuditOutcome.UNKNOWN_DATA_CLASS;
+		}
+		if (failure instanceof NoEligibleProviderException) {
+			return AuditOutcome.NO_ELIGIBLE_PROVIDER;
+		}
+		if (failure instanceof AllProvidersFailedException) {
+			return AuditOutcome.ALL_PROVIDERS_FAILED;
+		}
+		if (failure instanceof ProviderRequestRejectedException) {
+			return AuditOutcome.REJECTED;
+		}
+		if (failure instanceof StreamInterruptedException) {
+			return AuditOutcome.STREAM_INTERRUPTED;
+		}
+		return AuditOutcome.ERROR;
+	}
+
+}
