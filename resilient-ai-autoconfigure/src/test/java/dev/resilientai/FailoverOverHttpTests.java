@@ -116,12 +116,21 @@ class FailoverOverHttpTests {
 	@Autowired
 	CircuitBreakerRegistry circuitBreakerRegistry;
 
+	@Autowired
+	org.springframework.context.ApplicationContext context;
+
+	static boolean warm;
+
 	@BeforeEach
 	void healthyProviders() {
 		openAiServer.stubFor(openAi().willReturn(jsonResponse(200, openAiCompletion("hello from openai", "stop"))));
 		anthropicServer
 			.stubFor(anthropic().willReturn(jsonResponse(200, anthropicMessage("hello from anthropic", "end_turn"))));
 		ollamaServer.stubFor(ollama().willReturn(jsonResponse(200, ollamaChat("hello from ollama"))));
+		if (!warm) {
+			ProviderStubs.warmUp(this.context, openAiServer, anthropicServer, ollamaServer);
+			warm = true;
+		}
 	}
 
 	@AfterEach
@@ -399,7 +408,7 @@ class FailoverOverHttpTests {
 		openAiServer.stubFor(openAi().willReturn(jsonResponse(503, openAiError("server_error", null, "down"))));
 		anthropicServer.stubFor(anthropic().willReturn(aResponse().withStatus(200)
 			.withHeader("Content-Type", "text/event-stream")
-			.withBody(AnthropicSse.stream("hello ", "stream"))));
+			.withBody(ProviderStubs.anthropicSse("hello ", "stream"))));
 
 		List<ChatResponse> chunks = this.chatClient.prompt().user("hi").stream().chatResponse().collectList().block();
 
@@ -425,35 +434,6 @@ class FailoverOverHttpTests {
 	}
 
 	record Person(String name, int age) {
-	}
-
-	static final class AnthropicSse {
-
-		static String stream(String... parts) {
-			StringBuilder body = new StringBuilder();
-			body.append(event("message_start",
-					"{\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\","
-							+ "\"model\":\"claude-haiku-4-5\",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,"
-							+ "\"usage\":{\"input_tokens\":5,\"output_tokens\":1}}}"));
-			body.append(event("content_block_start",
-					"{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}"));
-			for (String part : parts) {
-				body.append(event("content_block_delta",
-						"{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\""
-								+ part + "\"}}"));
-			}
-			body.append(event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}"));
-			body.append(event("message_delta",
-					"{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},"
-							+ "\"usage\":{\"output_tokens\":3}}"));
-			body.append(event("message_stop", "{\"type\":\"message_stop\"}"));
-			return body.toString();
-		}
-
-		private static String event(String name, String data) {
-			return "event: " + name + "\ndata: " + data + "\n\n";
-		}
-
 	}
 
 	@SpringBootConfiguration

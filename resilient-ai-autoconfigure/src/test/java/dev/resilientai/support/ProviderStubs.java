@@ -102,6 +102,93 @@ public final class ProviderStubs {
 		return server.countRequestsMatching(postRequestedFor(urlPathEqualTo(OLLAMA_PATH)).build()).getCount();
 	}
 
+	/**
+	 * Call each provider's model once, outside the failover loop, so that the first attempt
+	 * of a test is not slowed by class loading and client start-up (which can exceed the
+	 * short attempt timeouts the tests use), then forget those requests.
+	 * @param context the application context
+	 * @param servers the stubs to reset afterwards
+	 */
+	public static void warmUp(org.springframework.context.ApplicationContext context, WireMockExtension... servers) {
+		for (String name : new String[] { "openAiChatModel", "anthropicChatModel", "ollamaChatModel" }) {
+			org.springframework.ai.chat.model.ChatModel model = context.getBean(name,
+					org.springframework.ai.chat.model.ChatModel.class);
+			try {
+				model.call(new org.springframework.ai.chat.prompt.Prompt("warm-up", model.getOptions()));
+			}
+			catch (RuntimeException ex) {
+				// the stub's answer does not matter
+			}
+		}
+		for (WireMockExtension server : servers) {
+			server.resetRequests();
+		}
+	}
+
+	public static String openAiSse(String... parts) {
+		StringBuilder body = new StringBuilder();
+		String prefix = "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,"
+				+ "\"model\":\"gpt-4o-mini\",\"choices\":[{\"index\":0,";
+		for (int i = 0; i < parts.length; i++) {
+			String role = (i == 0) ? "\"role\":\"assistant\"," : "";
+			body.append("data: ")
+				.append(prefix)
+				.append("\"delta\":{")
+				.append(role)
+				.append("\"content\":")
+				.append(json(parts[i]))
+				.append("},\"finish_reason\":null}]}\n\n");
+		}
+		body.append("data: ").append(prefix).append("\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n");
+		body.append("data: [DONE]\n\n");
+		return body.toString();
+	}
+
+	public static String anthropicSse(String... parts) {
+		StringBuilder body = new StringBuilder();
+		body.append(sseEvent("message_start",
+				"{\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\","
+						+ "\"model\":\"claude-haiku-4-5\",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,"
+						+ "\"usage\":{\"input_tokens\":5,\"output_tokens\":1}}}"));
+		body.append(sseEvent("content_block_start",
+				"{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}"));
+		for (String part : parts) {
+			body.append(sseEvent("content_block_delta",
+					"{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":"
+							+ json(part) + "}}"));
+		}
+		body.append(sseEvent("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}"));
+		body.append(sseEvent("message_delta",
+				"{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},"
+						+ "\"usage\":{\"output_tokens\":3}}"));
+		body.append(sseEvent("message_stop", "{\"type\":\"message_stop\"}"));
+		return body.toString();
+	}
+
+	public static String ollamaNdjson(String... parts) {
+		StringBuilder body = new StringBuilder();
+		for (String part : parts) {
+			body.append("{\"model\":\"llama3.2\",\"created_at\":\"2025-01-01T00:00:00Z\",\"message\":{\"role\":\"assistant\",\"content\":")
+				.append(json(part))
+				.append("},\"done\":false}\n");
+		}
+		body.append("{\"model\":\"llama3.2\",\"created_at\":\"2025-01-01T00:00:00Z\",\"message\":{\"role\":\"assistant\",\"content\":\"\"},"
+				+ "\"done\":true,\"done_reason\":\"stop\",\"total_duration\":1000,\"prompt_eval_count\":5,\"eval_count\":3}\n");
+		return body.toString();
+	}
+
+	public static ResponseDefinitionBuilder sseResponse(String body) {
+		return aResponse().withStatus(200).withHeader("Content-Type", "text/event-stream").withBody(body);
+	}
+
+	public static ResponseDefinitionBuilder ndjsonResponse(String body) {
+		return aResponse().withStatus(200).withHeader("Content-Type", "application/x-ndjson").withBody(body);
+	}
+
+	private static String sseEvent(String name, String data) {
+		return "event: " + name + "\ndata: " + data + "\n\n";
+	}
+
 	static String json(String value) {
 		StringBuilder out = new StringBuilder("\"");
 		for (char c : value.toCharArray()) {
