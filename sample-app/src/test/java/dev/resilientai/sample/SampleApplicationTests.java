@@ -47,12 +47,23 @@ class SampleApplicationTests {
 		assertThat(answer.get("attempts")).isEqualTo(2);
 	}
 
+	@Test
+	void phiOnlyEverGoesToTheLocalModel() {
+		Map<?, ?> answer = chat(Map.of("message", "Summarize the record", "dataClass", "phi"));
+
+		assertThat(answer.get("provider")).isEqualTo("local");
+	}
+
 	private Map<?, ?> chat() {
+		return chat(Map.of("message", "Hello"));
+	}
+
+	private Map<?, ?> chat(Map<String, String> request) {
 		return RestClient.create("http://127.0.0.1:" + this.port)
 			.post()
 			.uri("/api/chat")
 			.contentType(org.springframework.http.MediaType.APPLICATION_JSON)
-			.body(Map.of("message", "Hello"))
+			.body(request)
 			.retrieve()
 			.body(Map.class);
 	}
