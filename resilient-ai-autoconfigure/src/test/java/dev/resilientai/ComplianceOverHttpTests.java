@@ -19,6 +19,7 @@ import dev.resilientai.audit.AuditRecord.AuditOutcome;
 import dev.resilientai.audit.ResilientAiAuditEvent;
 import dev.resilientai.failover.FailoverExecutor;
 import dev.resilientai.support.ProviderStubs;
+import dev.resilientai.support.ThreeProviderHttpTests;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import org.junit.jupiter.api.AfterEach;
@@ -32,8 +33,6 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.event.ApplicationEvents;
 import org.springframework.test.context.event.RecordApplicationEvents;
 
@@ -75,28 +74,12 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 				"resilience4j.circuitbreaker.configs.resilient-ai.minimum-number-of-calls=2",
 				"resilience4j.circuitbreaker.configs.resilient-ai.wait-duration-in-open-state=200ms" })
 @RecordApplicationEvents
-class ComplianceOverHttpTests {
+class ComplianceOverHttpTests extends ThreeProviderHttpTests {
 
 	static final Map<String, Set<String>> ALLOWED = Map.of("openai", Set.of("public", "internal"), "anthropic",
 			Set.of("public", "internal", "pii"), "local", Set.of("public", "internal", "pii", "phi"));
 
 	static final String PROMPT_CANARY = "canary-prompt-51e0";
-
-	@RegisterExtension
-	static WireMockExtension openAiServer = ProviderStubs.server();
-
-	@RegisterExtension
-	static WireMockExtension anthropicServer = ProviderStubs.server();
-
-	@RegisterExtension
-	static WireMockExtension ollamaServer = ProviderStubs.server();
-
-	@DynamicPropertySource
-	static void providerUrls(DynamicPropertyRegistry registry) {
-		registry.add("spring.ai.openai.base-url", () -> "http://127.0.0.1:" + openAiServer.getPort() + "/v1");
-		registry.add("spring.ai.anthropic.base-url", () -> "http://127.0.0.1:" + anthropicServer.getPort());
-		registry.add("spring.ai.ollama.base-url", () -> "http://127.0.0.1:" + ollamaServer.getPort());
-	}
 
 	@Autowired
 	ResilientChatClient chatClient;
@@ -105,35 +88,11 @@ class ComplianceOverHttpTests {
 	ChatClient.Builder chatClientBuilder;
 
 	@Autowired
-	FailoverExecutor executor;
-
-	@Autowired
-	CircuitBreakerRegistry circuitBreakerRegistry;
-
-	@Autowired
-	org.springframework.context.ApplicationContext context;
-
-	static boolean warm;
-
-	@Autowired
 	ApplicationEvents events;
 
 	@BeforeEach
 	void healthyProviders() {
 		stubAll(null, null, null);
-		if (!warm) {
-			ProviderStubs.warmUp(this.context, openAiServer, anthropicServer, ollamaServer);
-			warm = true;
-		}
-	}
-
-	@AfterEach
-	void resetProviders() {
-		this.circuitBreakerRegistry.getAllCircuitBreakers().forEach(CircuitBreaker::reset);
-		this.executor.getProviders().forEach((provider) -> {
-			provider.clearRateLimit();
-			provider.setEnabled(true);
-		});
 	}
 
 	@Test
@@ -394,11 +353,6 @@ class ComplianceOverHttpTests {
 
 	private static String provider(ChatResponse response) {
 		return response.getMetadata().get(ResilientChatClient.PROVIDER);
-	}
-
-	private int totalRequests() {
-		return openAiServer.getAllServeEvents().size() + anthropicServer.getAllServeEvents().size()
-				+ ollamaServer.getAllServeEvents().size();
 	}
 
 	private AuditRecord lastAudit() {

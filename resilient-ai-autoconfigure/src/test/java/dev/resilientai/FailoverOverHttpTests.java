@@ -5,10 +5,10 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import com.github.tomakehurst.wiremock.http.Fault;
-import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import dev.resilientai.failover.FailoverExecutor;
 import dev.resilientai.failover.Provider;
 import dev.resilientai.support.ProviderStubs;
+import dev.resilientai.support.ThreeProviderHttpTests;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import org.junit.jupiter.api.AfterEach;
@@ -26,8 +26,6 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static dev.resilientai.support.ProviderStubs.anthropic;
@@ -72,7 +70,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 				"resilience4j.circuitbreaker.configs.resilient-ai.minimum-number-of-calls=2",
 				"resilience4j.circuitbreaker.configs.resilient-ai.wait-duration-in-open-state=300ms",
 				"resilience4j.circuitbreaker.configs.resilient-ai.permitted-number-of-calls-in-half-open-state=1" })
-class FailoverOverHttpTests {
+class FailoverOverHttpTests extends ThreeProviderHttpTests {
 
 	static final String OPENAI_KEY = "sk-canary-openai-4f1c";
 
@@ -80,46 +78,11 @@ class FailoverOverHttpTests {
 
 	static final String PROMPT_CANARY = "canary-prompt-7b3a";
 
-	@RegisterExtension
-	static WireMockExtension openAiServer = ProviderStubs.server();
-
-	@RegisterExtension
-	static WireMockExtension anthropicServer = ProviderStubs.server();
-
-	@RegisterExtension
-	static WireMockExtension ollamaServer = ProviderStubs.server();
-
-	@DynamicPropertySource
-	static void providerUrls(DynamicPropertyRegistry registry) {
-		registry.add("spring.ai.openai.base-url", () -> loopback(openAiServer) + "/v1");
-		registry.add("spring.ai.anthropic.base-url", () -> loopback(anthropicServer));
-		registry.add("spring.ai.ollama.base-url", () -> loopback(ollamaServer));
-	}
-
-	/**
-	 * One address per stub: OkHttp transparently retries a failed connection on the next
-	 * address of a host, and {@code localhost} has two.
-	 */
-	static String loopback(WireMockExtension server) {
-		return "http://127.0.0.1:" + server.getPort();
-	}
-
 	@Autowired
 	ResilientChatClient chatClient;
 
 	@Autowired
 	ChatClient.Builder chatClientBuilder;
-
-	@Autowired
-	FailoverExecutor executor;
-
-	@Autowired
-	CircuitBreakerRegistry circuitBreakerRegistry;
-
-	@Autowired
-	org.springframework.context.ApplicationContext context;
-
-	static boolean warm;
 
 	@BeforeEach
 	void healthyProviders() {
@@ -127,19 +90,6 @@ class FailoverOverHttpTests {
 		anthropicServer
 			.stubFor(anthropic().willReturn(jsonResponse(200, anthropicMessage("hello from anthropic", "end_turn"))));
 		ollamaServer.stubFor(ollama().willReturn(jsonResponse(200, ollamaChat("hello from ollama"))));
-		if (!warm) {
-			ProviderStubs.warmUp(this.context, openAiServer, anthropicServer, ollamaServer);
-			warm = true;
-		}
-	}
-
-	@AfterEach
-	void resetProviders() {
-		this.circuitBreakerRegistry.getAllCircuitBreakers().forEach(CircuitBreaker::reset);
-		this.executor.getProviders().forEach((provider) -> {
-			provider.clearRateLimit();
-			provider.setEnabled(true);
-		});
 	}
 
 	@Test

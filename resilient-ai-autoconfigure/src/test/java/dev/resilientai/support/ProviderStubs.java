@@ -102,29 +102,6 @@ public final class ProviderStubs {
 		return server.countRequestsMatching(postRequestedFor(urlPathEqualTo(OLLAMA_PATH)).build()).getCount();
 	}
 
-	/**
-	 * Call each provider's model once, outside the failover loop, so that the first attempt
-	 * of a test is not slowed by class loading and client start-up (which can exceed the
-	 * short attempt timeouts the tests use), then forget those requests.
-	 * @param context the application context
-	 * @param servers the stubs to reset afterwards
-	 */
-	public static void warmUp(org.springframework.context.ApplicationContext context, WireMockExtension... servers) {
-		for (String name : new String[] { "openAiChatModel", "anthropicChatModel", "ollamaChatModel" }) {
-			org.springframework.ai.chat.model.ChatModel model = context.getBean(name,
-					org.springframework.ai.chat.model.ChatModel.class);
-			try {
-				model.call(new org.springframework.ai.chat.prompt.Prompt("warm-up", model.getOptions()));
-			}
-			catch (RuntimeException ex) {
-				// the stub's answer does not matter
-			}
-		}
-		for (WireMockExtension server : servers) {
-			server.resetRequests();
-		}
-	}
-
 	public static String openAiSse(String... parts) {
 		StringBuilder body = new StringBuilder();
 		String prefix = "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,"

@@ -1,0 +1,92 @@
+package dev.resilientai.support;
+
+import java.util.Collections;
+import java.util.Set;
+import java.util.WeakHashMap;
+
+import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import dev.resilientai.failover.FailoverExecutor;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.context.ApplicationContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * Base of the tests that run the real OpenAI, Anthropic and Ollama models of the Spring AI
+ * starters against three WireMock stubs. Each stub is reached on 127.0.0.1 (one address:
+ * OkHttp transparently retries a failed connection on a host's next address, and
+ * {@code localhost} has two). Breakers, rests and kill switches are reset after each test.
+ */
+public abstract class ThreeProviderHttpTests {
+
+	private static final Set<ApplicationContext> warmContexts = Collections.newSetFromMap(new WeakHashMap<>());
+
+	@RegisterExtension
+	protected static WireMockExtension openAiServer = ProviderStubs.server();
+
+	@RegisterExtension
+	protected static WireMockExtension anthropicServer = ProviderStubs.server();
+
+	@RegisterExtension
+	protected static WireMockExtension ollamaServer = ProviderStubs.server();
+
+	@Autowired
+	protected FailoverExecutor executor;
+
+	@Autowired
+	protected CircuitBreakerRegistry circuitBreakerRegistry;
+
+	@Autowired
+	private ApplicationContext context;
+
+	@DynamicPropertySource
+	static void providerUrls(DynamicPropertyRegistry registry) {
+		registry.add("spring.ai.openai.base-url", () -> "http://127.0.0.1:" + openAiServer.getPort() + "/v1");
+		registry.add("spring.ai.anthropic.base-url", () -> "http://127.0.0.1:" + anthropicServer.getPort());
+		registry.add("spring.ai.ollama.base-url", () -> "http://127.0.0.1:" + ollamaServer.getPort());
+	}
+
+	/**
+	 * Call each model once outside the failover loop, so that the first attempt of a test is
+	 * not slowed past the tests' short attempt timeouts by class loading and client start-up.
+	 */
+	@BeforeEach
+	void warmUpModels() {
+		if (warmContexts.add(this.context)) {
+			for (String name : new String[] { "openAiChatModel", "anthropicChatModel", "ollamaChatModel" }) {
+				org.springframework.ai.chat.model.ChatModel model = this.context.getBean(name,
+						org.springframework.ai.chat.model.ChatModel.class);
+				try {
+					model.call(new org.springframework.ai.chat.prompt.Prompt("warm-up", model.getOptions()));
+				}
+				catch (RuntimeException ex) {
+					// the stub's answer does not matter
+				}
+			}
+			openAiServer.resetRequests();
+			anthropicServer.resetRequests();
+			ollamaServer.resetRequests();
+		}
+	}
+
+	@AfterEach
+	protected void resetProviders() {
+		this.circuitBreakerRegistry.getAllCircuitBreakers().forEach(CircuitBreaker::reset);
+		this.executor.getProviders().forEach((provider) -> {
+			provider.clearRateLimit();
+			provider.setEnabled(true);
+		});
+	}
+
+	protected int totalRequests() {
+		return openAiServer.getAllServeEvents().size() + anthropicServer.getAllServeEvents().size()
+				+ ollamaServer.getAllServeEvents().size();
+	}
+
+}
