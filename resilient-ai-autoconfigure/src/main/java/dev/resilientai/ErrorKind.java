@@ -31,6 +31,12 @@ public enum ErrorKind {
 	/** A response arrived but could not be read (malformed JSON, garbage, empty body). */
 	INVALID_RESPONSE(true, true),
 
+	/**
+	 * A stream ended without its provider's end marker (a finish reason): it was cut, not
+	 * completed.
+	 */
+	TRUNCATED(true, true),
+
 	/** The prompt is longer than this provider accepts; another provider may take it. */
 	CONTEXT_LENGTH(true, false),
 

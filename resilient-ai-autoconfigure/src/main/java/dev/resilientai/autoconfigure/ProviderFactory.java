@@ -171,7 +171,7 @@ class ProviderFactory {
 		});
 	}
 
-	private static Duration positive(String property, @Nullable Duration value) {
+	static Duration positive(String property, @Nullable Duration value) {
 		if (value == null || value.compareTo(Duration.ZERO) <= 0) {
 			throw new InvalidConfigurationPropertyValueException(property, value, "The timeout must be positive.");
 		}

@@ -102,7 +102,8 @@ public final class ResilientAiAutoConfiguration {
 					"At least one attempt per provider is needed.");
 		}
 		FailoverSettings settings = new FailoverSettings(failover.getTimeout(), failover.getMaxAttemptsPerProvider(),
-				failover.getInitialBackoff(), failover.getMaxBackoff(), failover.getMaxRetryAfter());
+				failover.getInitialBackoff(), failover.getMaxBackoff(), failover.getMaxRetryAfter(),
+				ProviderFactory.positive("resilient-ai.failover.stream-idle-timeout", failover.getStreamIdleTimeout()));
 		return new FailoverExecutor(providers, settings, errorClassifier, resilientAiDataClassPolicy,
 				resilientAiAuditPublisher, Clock.systemUTC());
 	}

@@ -178,6 +178,20 @@ public class ResilientAiProperties {
 		 */
 		private Duration maxRetryAfter = Duration.ofMinutes(5);
 
+		/**
+		 * Longest silence between two chunks of a stream before it is ended as interrupted.
+		 * The wait for the first chunk is bounded by the provider's attempt timeout.
+		 */
+		private Duration streamIdleTimeout = Duration.ofSeconds(30);
+
+		public Duration getStreamIdleTimeout() {
+			return this.streamIdleTimeout;
+		}
+
+		public void setStreamIdleTimeout(Duration streamIdleTimeout) {
+			this.streamIdleTimeout = streamIdleTimeout;
+		}
+
 		public Duration getTimeout() {
 			return this.timeout;
 		}

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -33,6 +34,7 @@ import reactor.core.publisher.Mono;
 import reactor.core.publisher.SignalType;
 
 import org.springframework.ai.chat.model.ChatResponse;
+import org.springframework.ai.chat.model.Generation;
 import org.springframework.ai.chat.prompt.Prompt;
 import org.springframework.util.Assert;
 
@@ -277,33 +279,44 @@ public class FailoverExecutor implements AutoCloseable {
 		return Flux.error(allFailed(state.trace));
 	}
 
+	/**
+	 * One stream attempt. The attempt timeout bounds the wait for the first chunk, the idle
+	 * timeout each later silence. A stream that completes without a chunk, or without a
+	 * finish reason, did not complete. Before the first chunk every failure moves on to the
+	 * next provider; after it the stream ends in {@link StreamInterruptedException}.
+	 */
 	private Flux<ChatResponse> streamAttempt(int index, Provider provider, Prompt prompt, StreamState state,
 			Duration firstChunkTimeout) {
 		int attemptNumber = state.trace.startCall();
 		long start = System.nanoTime();
 		AtomicLong delivered = new AtomicLong();
+		AtomicBoolean finished = new AtomicBoolean();
 		CircuitBreaker breaker = provider.getCircuitBreaker();
-		return Flux.defer(() -> provider.getModel().stream(provider.promptFor(prompt)))
-			.timeout(Mono.delay(firstChunkTimeout), (chunk) -> Mono.never())
+		StreamCancellation cancellation = new StreamCancellation();
+		Duration idleTimeout = this.settings.streamIdleTimeout();
+		return cancellation.subscribeMarked(Flux.defer(() -> provider.getModel().stream(provider.promptFor(prompt))))
+			.doOnCancel(cancellation::cancel)
+			.timeout(Mono.delay(firstChunkTimeout), (chunk) -> Mono.delay(idleTimeout))
+			.concatWith(Mono.defer(() -> (delivered.get() == 0)
+					? Mono.error(new IncompleteStreamException(ErrorKind.INVALID_RESPONSE))
+					: finished.get() ? Mono.empty() : Mono.error(new IncompleteStreamException(ErrorKind.TRUNCATED))))
 			.map((chunk) -> {
 				delivered.incrementAndGet();
+				if (hasFinishReason(chunk)) {
+					finished.set(true);
+				}
 				return withRoutingMetadata(chunk, provider.getName(), attemptNumber);
 			})
 			.doOnComplete(() -> {
 				Duration duration = Duration.ofNanos(System.nanoTime() - start);
-				if (delivered.get() == 0) {
-					breaker.onError(duration.toNanos(), TimeUnit.NANOSECONDS,
-							new ResilientAiException("Provider '" + provider.getName() + "' sent an empty stream"));
-				}
-				else {
-					breaker.onSuccess(duration.toNanos(), TimeUnit.NANOSECONDS);
-				}
+				breaker.onSuccess(duration.toNanos(), TimeUnit.NANOSECONDS);
 				state.trace.succeeded(provider.getName(), duration);
 			})
 			.doOnCancel(breaker::releasePermission)
 			.onErrorResume((failure) -> {
 				Duration duration = Duration.ofNanos(System.nanoTime() - start);
-				Classification classification = this.classifier.classify(failure);
+				Classification classification = (failure instanceof IncompleteStreamException incomplete)
+						? new Classification(incomplete.kind, null, null) : this.classifier.classify(failure);
 				state.trace.failed(ProviderAttempt.failure(provider.getName(), classification.kind(),
 						classification.httpStatus(), duration));
 				if (delivered.get() > 0) {
@@ -318,6 +331,21 @@ public class FailoverExecutor implements AutoCloseable {
 				}
 				return streamFrom(index + 1, prompt, state);
 			});
+	}
+
+	/**
+	 * Whether a chunk carries its provider's end marker as Spring AI exposes it: OpenAI's
+	 * {@code finish_reason}, Anthropic's {@code stop_reason} (from {@code message_delta}),
+	 * Ollama's {@code done_reason}.
+	 */
+	private static boolean hasFinishReason(ChatResponse chunk) {
+		for (Generation generation : chunk.getResults()) {
+			String reason = generation.getMetadata().getFinishReason();
+			if (reason != null && !reason.isBlank() && !"null".equalsIgnoreCase(reason)) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	private void audit(RequestTrace trace) {
@@ -415,6 +443,23 @@ public class FailoverExecutor implements AutoCloseable {
 	@Override
 	public void close() {
 		this.timer.shutdownNow();
+	}
+
+	/**
+	 * A stream that completed without a chunk or without its end marker.
+	 */
+	private static final class IncompleteStreamException extends ResilientAiException {
+
+		private static final long serialVersionUID = 1L;
+
+		private final transient ErrorKind kind;
+
+		IncompleteStreamException(ErrorKind kind) {
+			super((kind == ErrorKind.TRUNCATED) ? "The stream ended without its end marker"
+					: "The stream ended without a chunk");
+			this.kind = kind;
+		}
+
 	}
 
 	private record Outcome(@Nullable ChatResponse response, @Nullable RuntimeException failure,

@@ -14,9 +14,13 @@ import org.springframework.util.Assert;
  * attempts
  * @param maxBackoff the cap of that backoff
  * @param maxRetryAfter the longest rest a provider's {@code Retry-After} can impose
+ * @param streamIdleTimeout the longest silence between two chunks of a stream
  */
 public record FailoverSettings(Duration timeout, int maxAttemptsPerProvider, Duration initialBackoff,
-		Duration maxBackoff, Duration maxRetryAfter) {
+		Duration maxBackoff, Duration maxRetryAfter, Duration streamIdleTimeout) {
+
+	/** Default of {@link #streamIdleTimeout()}. */
+	public static final Duration DEFAULT_STREAM_IDLE_TIMEOUT = Duration.ofSeconds(30);
 
 	public FailoverSettings {
 		Assert.isTrue((timeout.compareTo(Duration.ZERO) > 0), "'timeout' must be positive");
@@ -24,16 +28,18 @@ public record FailoverSettings(Duration timeout, int maxAttemptsPerProvider, Dur
 		Assert.isTrue(!initialBackoff.isNegative(), "'initialBackoff' must not be negative");
 		Assert.isTrue(!maxBackoff.isNegative(), "'maxBackoff' must not be negative");
 		Assert.isTrue(!maxRetryAfter.isNegative(), "'maxRetryAfter' must not be negative");
+		Assert.isTrue(streamIdleTimeout.compareTo(Duration.ZERO) > 0, "'streamIdleTimeout' must be positive");
 	}
 
 	/**
-	 * Settings with the given deadline, no same-provider retries and a 5 minute cap on
-	 * {@code Retry-After}.
+	 * Settings with the given deadline, no same-provider retries, a 5 minute cap on
+	 * {@code Retry-After} and a 30 second stream idle timeout.
 	 * @param timeout the request deadline
 	 * @return the settings
 	 */
 	public static FailoverSettings of(Duration timeout) {
-		return new FailoverSettings(timeout, 1, Duration.ofMillis(100), Duration.ofSeconds(2), Duration.ofMinutes(5));
+		return new FailoverSettings(timeout, 1, Duration.ofMillis(100), Duration.ofSeconds(2), Duration.ofMinutes(5),
+				DEFAULT_STREAM_IDLE_TIMEOUT);
 	}
 
 	/**

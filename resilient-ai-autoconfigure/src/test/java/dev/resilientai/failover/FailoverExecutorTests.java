@@ -84,7 +84,7 @@ class FailoverExecutorTests {
 			throw new TransientAiException("HTTP 503 - busy");
 		});
 		FailoverSettings settings = new FailoverSettings(Duration.ofSeconds(5), 3, Duration.ofMillis(1),
-				Duration.ofMillis(5), Duration.ofMinutes(1));
+				Duration.ofMillis(5), Duration.ofMinutes(1), Duration.ofSeconds(30));
 		this.executor = executor(settings, provider("p", primary), provider("s", new CountingModel(() -> answer("s"))));
 
 		ChatResponse response = call();
@@ -99,7 +99,7 @@ class FailoverExecutorTests {
 			throw new NonTransientAiException("HTTP 401 - bad key");
 		});
 		FailoverSettings settings = new FailoverSettings(Duration.ofSeconds(5), 3, Duration.ofMillis(1),
-				Duration.ofMillis(5), Duration.ofMinutes(1));
+				Duration.ofMillis(5), Duration.ofMinutes(1), Duration.ofSeconds(30));
 		this.executor = executor(settings, provider("p", primary), provider("s", new CountingModel(() -> answer("s"))));
 
 		call();
@@ -110,7 +110,7 @@ class FailoverExecutorTests {
 	@Test
 	void backoffIsFullJitterCappedExponential() {
 		FailoverSettings settings = new FailoverSettings(Duration.ofSeconds(5), 5, Duration.ofMillis(100),
-				Duration.ofMillis(250), Duration.ofMinutes(1));
+				Duration.ofMillis(250), Duration.ofMinutes(1), Duration.ofSeconds(30));
 		assertThat(settings.backoff(1, 0.999)).isLessThan(Duration.ofMillis(100));
 		assertThat(settings.backoff(2, 0.999)).isBetween(Duration.ofMillis(199), Duration.ofMillis(200));
 		assertThat(settings.backoff(3, 0.999)).isBetween(Duration.ofMillis(249), Duration.ofMillis(250));
