@@ -61,16 +61,14 @@ public final class AttemptGuard {
 
 	/**
 	 * Register a way to abort the I/O of the attempt running on this thread, such as
-	 * cancelling its HTTP call: a call attempt's, or a stream attempt's whose mark the HTTP
-	 * client carried to this thread. HTTP client integrations call this as a request starts.
+	 * cancelling its HTTP call. HTTP client integrations call this as a request starts.
 	 * @param canceller the action that aborts the I/O
-	 * @return {@code true} if an attempt took the canceller
+	 * @return {@code true} if an attempt is running on this thread and took the canceller
 	 */
 	public static boolean registerCanceller(Runnable canceller) {
 		AttemptGuard guard = CURRENT.get();
 		if (guard == null) {
-			StreamCancellation stream = StreamCancellation.SUBSCRIBING.get();
-			return stream != null && stream.claim(canceller);
+			return false;
 		}
 		synchronized (guard.cancellers) {
 			if (guard.state.get() != TIMED_OUT) {

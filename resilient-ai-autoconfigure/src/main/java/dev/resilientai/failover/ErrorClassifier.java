@@ -39,7 +39,8 @@ import org.springframework.web.client.RestClientResponseException;
  * <tr><td>408</td><td>{@link ErrorKind#TIMEOUT}</td></tr>
  * <tr><td>429</td><td>{@link ErrorKind#RATE_LIMITED}</td></tr>
  * <tr><td>503, 529</td><td>{@link ErrorKind#OVERLOADED}</td></tr>
- * <tr><td>other 5xx, 409</td><td>{@link ErrorKind#SERVER_ERROR}</td></tr>
+ * <tr><td>other 5xx, 409, an error event inside a 200</td><td>{@link ErrorKind#SERVER_ERROR} (or
+ * {@link ErrorKind#OVERLOADED} when it says so)</td></tr>
  * <tr><td>socket or call timeout</td><td>{@link ErrorKind#TIMEOUT}</td></tr>
  * <tr><td>other I/O failure</td><td>{@link ErrorKind#CONNECTION}</td></tr>
  * <tr><td>unreadable body</td><td>{@link ErrorKind#INVALID_RESPONSE}</td></tr>
@@ -130,7 +131,10 @@ public class ErrorClassifier {
 			case 409 -> ErrorKind.SERVER_ERROR;
 			case 429 -> ErrorKind.RATE_LIMITED;
 			case 503, 529 -> ErrorKind.OVERLOADED;
-			default -> (status >= 500) ? ErrorKind.SERVER_ERROR : ErrorKind.INVALID_REQUEST;
+			// an error inside a successful response, such as Anthropic's "event: error" in a 200
+			// stream, is the provider's failure
+			default -> (status < 400) ? errorInsideSuccess(failure)
+					: (status >= 500) ? ErrorKind.SERVER_ERROR : ErrorKind.INVALID_REQUEST;
 		};
 		Duration retryAfter = (kind == ErrorKind.RATE_LIMITED || kind == ErrorKind.OVERLOADED)
 				? parseRetryAfter(error.retryAfterMs(), error.retryAfter()) : null;
@@ -175,6 +179,12 @@ public class ErrorClassifier {
 		catch (DateTimeParseException ex) {
 			return null;
 		}
+	}
+
+	private static ErrorKind errorInsideSuccess(Throwable failure) {
+		String message = failure.getMessage();
+		return (message != null && message.toLowerCase(Locale.ROOT).contains("overloaded")) ? ErrorKind.OVERLOADED
+				: ErrorKind.SERVER_ERROR;
 	}
 
 	private static boolean mentionsContextLength(Throwable failure) {

@@ -281,7 +281,7 @@ public class FailoverExecutor implements AutoCloseable {
 
 	/**
 	 * One stream attempt. The attempt timeout bounds the wait for the first chunk, the idle
-	 * timeout each later silence. A stream that completes without a chunk, or without a
+	 * timeout each later silence, the request deadline the whole stream. A stream that completes without a chunk, or without a
 	 * finish reason, did not complete. Before the first chunk every failure moves on to the
 	 * next provider; after it the stream ends in {@link StreamInterruptedException}.
 	 */
@@ -292,11 +292,13 @@ public class FailoverExecutor implements AutoCloseable {
 		AtomicLong delivered = new AtomicLong();
 		AtomicBoolean finished = new AtomicBoolean();
 		CircuitBreaker breaker = provider.getCircuitBreaker();
-		StreamCancellation cancellation = new StreamCancellation();
 		Duration idleTimeout = this.settings.streamIdleTimeout();
-		return cancellation.subscribeMarked(Flux.defer(() -> provider.getModel().stream(provider.promptFor(prompt))))
-			.doOnCancel(cancellation::cancel)
-			.timeout(Mono.delay(firstChunkTimeout), (chunk) -> Mono.delay(idleTimeout))
+		return Flux.using(StreamCancellation::open,
+				(cancellation) -> provider.getModel()
+					.stream(provider.promptFor(prompt, cancellation.tag()))
+					.doOnCancel(cancellation::cancel),
+				StreamCancellation::close)
+			.timeout(Mono.delay(firstChunkTimeout), (chunk) -> Mono.delay(untilNextChunk(idleTimeout, state.deadline)))
 			.concatWith(Mono.defer(() -> (delivered.get() == 0)
 					? Mono.error(new IncompleteStreamException(ErrorKind.INVALID_RESPONSE))
 					: finished.get() ? Mono.empty() : Mono.error(new IncompleteStreamException(ErrorKind.TRUNCATED))))
@@ -334,14 +336,25 @@ public class FailoverExecutor implements AutoCloseable {
 	}
 
 	/**
+	 * The longest wait for the next chunk: the idle timeout, cut short by the request's
+	 * deadline, which bounds the whole stream as it bounds a call.
+	 */
+	private static Duration untilNextChunk(Duration idleTimeout, long deadline) {
+		long remaining = Math.max(0, deadline - System.nanoTime());
+		return (remaining < idleTimeout.toNanos()) ? Duration.ofNanos(remaining) : idleTimeout;
+	}
+
+	/**
 	 * Whether a chunk carries its provider's end marker as Spring AI exposes it: OpenAI's
-	 * {@code finish_reason}, Anthropic's {@code stop_reason} (from {@code message_delta}),
-	 * Ollama's {@code done_reason}.
+	 * {@code finish_reason} (Spring AI reports a chunk without one as {@code _UNKNOWN}),
+	 * Anthropic's {@code stop_reason} (from {@code message_delta}), Ollama's
+	 * {@code done_reason}.
 	 */
 	private static boolean hasFinishReason(ChatResponse chunk) {
 		for (Generation generation : chunk.getResults()) {
 			String reason = generation.getMetadata().getFinishReason();
-			if (reason != null && !reason.isBlank() && !"null".equalsIgnoreCase(reason)) {
+			if (reason != null && !reason.isBlank() && !"null".equalsIgnoreCase(reason)
+					&& !"_UNKNOWN".equals(reason)) {
 				return true;
 			}
 		}

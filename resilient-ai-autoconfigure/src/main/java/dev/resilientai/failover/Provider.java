@@ -13,12 +13,16 @@ import org.springframework.ai.chat.model.ChatModel;
 import org.springframework.ai.chat.prompt.ChatOptions;
 import org.springframework.ai.chat.prompt.Prompt;
 import org.springframework.util.Assert;
+import org.springframework.util.ClassUtils;
 
 /**
  * One provider the failover loop can route to: a Spring AI {@link ChatModel}, its circuit
  * breaker, its attempt timeout, and its run-time state (enabled, resting after a 429).
  */
 public final class Provider {
+
+	private static final boolean OPENAI_PRESENT = ClassUtils.isPresent("org.springframework.ai.openai.OpenAiChatOptions",
+			Provider.class.getClassLoader());
 
 	private final String name;
 
@@ -110,13 +114,30 @@ public final class Provider {
 	 * @return the prompt to send to this provider's model
 	 */
 	public Prompt promptFor(Prompt prompt) {
+		return promptFor(prompt, null);
+	}
+
+	/**
+	 * Adapt a prompt to this provider for a stream attempt whose HTTP call must carry a
+	 * cancellation tag (see {@link StreamCancellation}).
+	 * @param prompt the prompt as the failover model received it
+	 * @param streamTag the attempt's tag, or {@code null}
+	 * @return the prompt to send to this provider's model
+	 */
+	Prompt promptFor(Prompt prompt, @Nullable String streamTag) {
 		ChatOptions requested = prompt.getOptions();
-		if (requested == null) {
+		if (requested == null && streamTag == null) {
 			return prompt;
 		}
 		ChatOptions.Builder<?> options = this.model.getOptions().mutate();
-		options.combineWith(requested.mutate().model(null));
-		return prompt.mutate().chatOptions(options.build()).build();
+		if (requested != null) {
+			options.combineWith(requested.mutate().model(null));
+		}
+		ChatOptions resolved = options.build();
+		if (streamTag != null && OPENAI_PRESENT) {
+			resolved = OpenAiStreamTag.tag(resolved, streamTag);
+		}
+		return prompt.mutate().chatOptions(resolved).build();
 	}
 
 	public CircuitBreaker getCircuitBreaker() {
@@ -163,6 +184,26 @@ public final class Provider {
 	 */
 	public void clearRateLimit() {
 		this.rateLimitedUntil.set(null);
+	}
+
+	/**
+	 * Tags an OpenAI request through the per-request custom headers Spring AI's OpenAI model
+	 * sends.
+	 */
+	private static final class OpenAiStreamTag {
+
+		static ChatOptions tag(ChatOptions options, String streamTag) {
+			if (!(options instanceof org.springframework.ai.openai.OpenAiChatOptions openAi)) {
+				return options;
+			}
+			java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
+			if (openAi.getCustomHeaders() != null) {
+				headers.putAll(openAi.getCustomHeaders());
+			}
+			headers.put(StreamCancellation.HEADER, streamTag);
+			return openAi.mutate().customHeaders(headers).build();
+		}
+
 	}
 
 	@Override

@@ -1,22 +1,28 @@
 package dev.resilientai.failover;
 
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.jspecify.annotations.Nullable;
-import reactor.core.publisher.Flux;
 
 /**
  * Lets a stream attempt cancel its HTTP call. Spring AI's OpenAI model does not cancel its
- * HTTP stream when its {@code Flux} is cancelled, so the attempt marks the thread that
- * subscribes to the model; the OkHttp dispatcher carries that mark to the thread that runs the
- * call (through Micrometer's context propagation, see {@link StreamCancellationAccessor}),
- * where the HTTP integration hands the call's canceller to {@link #claim(Runnable)}. The first
- * call to claim it owns it: a call started later on a thread that still carries the mark
- * cannot take it over.
+ * HTTP stream when its {@code Flux} is cancelled, and starts the call on a thread of its own,
+ * so the attempt tags its request with the {@value #HEADER} header; the HTTP integration
+ * removes the header before the request leaves and hands the call's canceller to
+ * {@link #claim(String, Runnable)}.
  */
-final class StreamCancellation {
+public final class StreamCancellation {
 
-	static final ThreadLocal<@Nullable StreamCancellation> SUBSCRIBING = new ThreadLocal<>();
+	/** The request header that carries the attempt's tag to the HTTP client; never sent. */
+	public static final String HEADER = "X-Resilient-Ai-Attempt";
+
+	private static final ConcurrentMap<String, StreamCancellation> ACTIVE = new ConcurrentHashMap<>();
+
+	private final String tag;
 
 	private final AtomicBoolean claimed = new AtomicBoolean();
 
@@ -24,36 +30,35 @@ final class StreamCancellation {
 
 	private volatile @Nullable Runnable canceller;
 
-	/**
-	 * Subscribe to a stream with this cancellation marked on the subscribing thread.
-	 * @param <T> the element type
-	 * @param source the model's stream
-	 * @return the stream
-	 */
-	<T> Flux<T> subscribeMarked(Flux<T> source) {
-		return Flux.from((subscriber) -> {
-			StreamCancellation previous = SUBSCRIBING.get();
-			SUBSCRIBING.set(this);
-			try {
-				source.subscribe(subscriber);
-			}
-			finally {
-				if (previous != null) {
-					SUBSCRIBING.set(previous);
-				}
-				else {
-					SUBSCRIBING.remove();
-				}
-			}
-		});
+	private StreamCancellation() {
+		ThreadLocalRandom random = ThreadLocalRandom.current();
+		this.tag = new UUID(random.nextLong(), random.nextLong()).toString();
 	}
 
-	boolean claim(Runnable canceller) {
-		if (!this.claimed.compareAndSet(false, true)) {
+	static StreamCancellation open() {
+		StreamCancellation cancellation = new StreamCancellation();
+		ACTIVE.put(cancellation.tag, cancellation);
+		return cancellation;
+	}
+
+	String tag() {
+		return this.tag;
+	}
+
+	/**
+	 * Hand the canceller of the HTTP call that carried a tag to its stream attempt. The first
+	 * call to claim a tag owns it.
+	 * @param tag the value of the {@value #HEADER} header
+	 * @param canceller cancels the call
+	 * @return {@code true} if a running attempt took the canceller
+	 */
+	public static boolean claim(String tag, Runnable canceller) {
+		StreamCancellation cancellation = ACTIVE.get(tag);
+		if (cancellation == null || !cancellation.claimed.compareAndSet(false, true)) {
 			return false;
 		}
-		this.canceller = canceller;
-		if (this.cancelled.get()) {
+		cancellation.canceller = canceller;
+		if (cancellation.cancelled.get()) {
 			canceller.run();
 		}
 		return true;
@@ -66,6 +71,15 @@ final class StreamCancellation {
 				toRun.run();
 			}
 		}
+		close();
+	}
+
+	void close() {
+		ACTIVE.remove(this.tag);
+	}
+
+	static int active() {
+		return ACTIVE.size();
 	}
 
 }

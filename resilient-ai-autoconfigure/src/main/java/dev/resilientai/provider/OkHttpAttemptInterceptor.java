@@ -3,20 +3,30 @@ package dev.resilientai.provider;
 import java.io.IOException;
 
 import dev.resilientai.failover.AttemptGuard;
+import dev.resilientai.failover.StreamCancellation;
 import okhttp3.Interceptor;
+import okhttp3.Request;
 import okhttp3.Response;
 
 /**
- * Lets the failover loop cancel the OkHttp call of an attempt that runs past its timeout, so
- * a hung provider releases its connection and thread at the timeout instead of at the SDK's
- * own (much longer) one. Used by the OpenAI and Anthropic SDK clients of Spring AI.
+ * Lets the failover loop cancel the OkHttp call of an attempt: a call that runs past its
+ * timeout (found by its thread), or a stream that is cancelled or times out (found by the
+ * {@link StreamCancellation#HEADER} tag, which is removed here so it never leaves). A hung
+ * provider thus releases its connection and thread at once instead of at the SDK's own, much
+ * longer, timeout. Used by the OpenAI and Anthropic SDK clients of Spring AI.
  */
 public final class OkHttpAttemptInterceptor implements Interceptor {
 
 	@Override
 	public Response intercept(Chain chain) throws IOException {
+		Request request = chain.request();
+		String streamTag = request.header(StreamCancellation.HEADER);
+		if (streamTag != null) {
+			StreamCancellation.claim(streamTag, chain.call()::cancel);
+			return chain.proceed(request.newBuilder().removeHeader(StreamCancellation.HEADER).build());
+		}
 		AttemptGuard.registerCanceller(chain.call()::cancel);
-		return chain.proceed(chain.request());
+		return chain.proceed(request);
 	}
 
 }

@@ -148,6 +148,37 @@ class FailoverExecutorTests {
 	}
 
 	@Test
+	void theDeadlineBoundsAWholeStream() {
+		ChatModel endless = new ChatModel() {
+
+			@Override
+			public ChatResponse call(Prompt prompt) {
+				return answer("unused");
+			}
+
+			@Override
+			public reactor.core.publisher.Flux<ChatResponse> stream(Prompt prompt) {
+				return reactor.core.publisher.Flux.interval(Duration.ofMillis(20)).map((i) -> answer("chunk" + i));
+			}
+
+		};
+		this.executor = executor(FailoverSettings.of(Duration.ofMillis(300)), provider("p", endless),
+				provider("s", new CountingModel(() -> answer("s"))));
+
+		java.util.List<ChatResponse> delivered = new java.util.concurrent.CopyOnWriteArrayList<>();
+		Throwable failure = org.assertj.core.api.Assertions.catchThrowable(() -> this.executor
+			.stream(new Prompt("hi"), RoutingContext.DEFAULT)
+			.doOnNext(delivered::add)
+			.blockLast(Duration.ofSeconds(5)));
+
+		assertThat(failure).isInstanceOfSatisfying(dev.resilientai.StreamInterruptedException.class,
+				(interrupted) -> assertThat(interrupted).hasMessageContaining("TIMEOUT"));
+		assertThat(delivered).isNotEmpty()
+			.allSatisfy((chunk) -> assertThat((String) chunk.getMetadata().get(ResilientChatClient.PROVIDER))
+				.isEqualTo("p"));
+	}
+
+	@Test
 	void anEmptyResponseIsAProviderFailure() {
 		this.executor = executor(FailoverSettings.of(Duration.ofSeconds(5)),
 				provider("p", new CountingModel(() -> new ChatResponse(List.of()))),
