@@ -212,6 +212,24 @@ class StreamingOverHttpTests {
 	}
 
 	@Test
+	void aMalformedChunkAfterTheFirstChunksEndsInStreamInterrupted() {
+		openAiServer.script((exchange) -> {
+			exchange.startStream("text/event-stream");
+			exchange.send(openAiChunk("one ", null));
+			exchange.send(openAiChunk("two ", null));
+			exchange.send("data: {\"id\": \"chatcmpl-1\", \"choices\": [{\"index\n\n");
+			exchange.send(openAiChunk("", "stop"));
+		});
+
+		List<ChatResponse> delivered = new CopyOnWriteArrayList<>();
+		Throwable failure = catchStreamFailure(delivered);
+
+		assertThat(failure).isInstanceOfSatisfying(StreamInterruptedException.class,
+				(interrupted) -> assertThat(interrupted.getChunksDelivered()).isEqualTo(2));
+		assertThat(anthropicRequests(anthropicServer)).isZero();
+	}
+
+	@Test
 	void aStreamThatGoesSilentAfterItsFirstChunksEndsAtTheIdleTimeout() throws InterruptedException {
 		openAiServer.script((exchange) -> {
 			exchange.startStream("text/event-stream");
