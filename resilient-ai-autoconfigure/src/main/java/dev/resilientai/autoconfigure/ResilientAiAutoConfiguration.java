@@ -93,6 +93,7 @@ public final class ResilientAiAutoConfiguration {
 			DataClassPolicy resilientAiDataClassPolicy, AuditPublisher resilientAiAuditPublisher,
 			Environment environment) {
 		warnAboutInnerRetries(environment);
+		warnAboutPromptLogging(environment);
 		List<Provider> providers = new ProviderFactory(beanFactory, circuitBreakerRegistry, properties)
 			.createProviders();
 		ResilientAiProperties.Failover failover = properties.getFailover();
@@ -140,6 +141,24 @@ public final class ResilientAiAutoConfiguration {
 			.forEach((customizer) -> customizer.customize(builder));
 		builder.defaultAdvisors(new RoutingAdvisor());
 		return new DefaultResilientChatClient(builder.build());
+	}
+
+	private static final List<String> PROMPT_LOGGING_PROPERTIES = List.of("spring.ai.chat.observations.log-prompt",
+			"spring.ai.chat.observations.log-completion", "spring.ai.chat.client.observations.log-prompt",
+			"spring.ai.chat.client.observations.log-completion");
+
+	private static void warnAboutPromptLogging(Environment environment) {
+		for (String property : PROMPT_LOGGING_PROPERTIES) {
+			if (environment.getProperty(property, Boolean.class, false)) {
+				logger.warn(property + "=true: prompt or completion text will be written to the logs. Turn it off "
+						+ "where prompts may hold personal or health data.");
+			}
+		}
+		String restClientLevel = environment.getProperty("logging.level.org.springframework.web.client.DefaultRestClient");
+		if ("DEBUG".equalsIgnoreCase(restClientLevel) || "TRACE".equalsIgnoreCase(restClientLevel)) {
+			logger.warn("logging.level.org.springframework.web.client.DefaultRestClient=" + restClientLevel
+					+ ": Spring's RestClient logs whole request bodies, prompts included, at this level.");
+		}
 	}
 
 	private static void warnAboutInnerRetries(Environment environment) {

@@ -15,6 +15,8 @@ import org.springframework.core.env.MapPropertySource;
  * Adds the starter's defaults, at the lowest precedence, so that any value the application
  * sets wins:
  * <ul>
+ * <li>Spring's {@code RestClient} logger stays at INFO, as it would log whole prompts at
+ * DEBUG;</li>
  * <li>the retries of the OpenAI and Anthropic SDKs and of Spring AI's {@code RetryTemplate}
  * are turned off, so that one provider attempt is exactly one HTTP request and the starter's
  * failover loop is the only retry loop;</li>
@@ -42,6 +44,9 @@ public class ResilientAiEnvironmentPostProcessor implements EnvironmentPostProce
 		defaults.put("spring.ai.openai.max-retries", 0);
 		defaults.put("spring.ai.anthropic.max-retries", 0);
 		defaults.put("spring.ai.retry.max-attempts", 0);
+		// Spring's RestClient logs whole request bodies (Ollama's prompts) at DEBUG: keep its
+		// logger at INFO unless the application sets it, so a DEBUG root never logs prompts.
+		defaults.put("logging.level.org.springframework.web.client.DefaultRestClient", "INFO");
 		defaults.put(BREAKER + "sliding-window-type", "COUNT_BASED");
 		defaults.put(BREAKER + "sliding-window-size", 10);
 		defaults.put(BREAKER + "minimum-number-of-calls", 5);

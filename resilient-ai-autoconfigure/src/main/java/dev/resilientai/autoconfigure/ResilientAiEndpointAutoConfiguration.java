@@ -1,0 +1,38 @@
+package dev.resilientai.autoconfigure;
+
+import java.time.Clock;
+
+import dev.resilientai.actuate.ApiKeySanitizingFunction;
+import dev.resilientai.actuate.ResilientAiEndpoint;
+import dev.resilientai.failover.FailoverExecutor;
+
+import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * The {@code resilientai} actuator endpoint and the sanitizing of API keys in actuator output.
+ */
+@AutoConfiguration(after = ResilientAiAutoConfiguration.class)
+@ConditionalOnClass(Endpoint.class)
+public final class ResilientAiEndpointAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnBean(FailoverExecutor.class)
+	@ConditionalOnAvailableEndpoint(ResilientAiEndpoint.class)
+	ResilientAiEndpoint resilientAiEndpoint(FailoverExecutor executor) {
+		return new ResilientAiEndpoint(executor, Clock.systemUTC());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	ApiKeySanitizingFunction resilientAiApiKeySanitizingFunction() {
+		return new ApiKeySanitizingFunction();
+	}
+
+}
