@@ -154,10 +154,12 @@ public final class ResilientAiAutoConfiguration {
 						+ "where prompts may hold personal or health data.");
 			}
 		}
-		String restClientLevel = environment.getProperty("logging.level.org.springframework.web.client.DefaultRestClient");
-		if ("DEBUG".equalsIgnoreCase(restClientLevel) || "TRACE".equalsIgnoreCase(restClientLevel)) {
-			logger.warn("logging.level.org.springframework.web.client.DefaultRestClient=" + restClientLevel
-					+ ": Spring's RestClient logs whole request bodies, prompts included, at this level.");
+		for (String promptLogger : ResilientAiEnvironmentPostProcessor.PROMPT_LOGGERS) {
+			String level = environment.getProperty("logging.level." + promptLogger);
+			if ("DEBUG".equalsIgnoreCase(level) || "TRACE".equalsIgnoreCase(level)) {
+				logger.warn("logging.level." + promptLogger + "=" + level
+						+ ": this logger writes HTTP request bodies, prompts included, at this level.");
+			}
 		}
 	}
 

@@ -1,6 +1,7 @@
 package dev.resilientai.autoconfigure;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.springframework.boot.EnvironmentPostProcessor;
@@ -15,8 +16,8 @@ import org.springframework.core.env.MapPropertySource;
  * Adds the starter's defaults, at the lowest precedence, so that any value the application
  * sets wins:
  * <ul>
- * <li>Spring's {@code RestClient} logger stays at INFO, as it would log whole prompts at
- * DEBUG;</li>
+ * <li>the loggers of Spring's {@code RestClient} and HTTP codecs stay at INFO, as they would
+ * log prompts at DEBUG;</li>
  * <li>the retries of the OpenAI and Anthropic SDKs and of Spring AI's {@code RetryTemplate}
  * are turned off, so that one provider attempt is exactly one HTTP request and the starter's
  * failover loop is the only retry loop;</li>
@@ -37,6 +38,10 @@ public class ResilientAiEnvironmentPostProcessor implements EnvironmentPostProce
 
 	private static final String BREAKER = "resilience4j.circuitbreaker.configs." + CIRCUIT_BREAKER_CONFIG + ".";
 
+	/** Loggers that write HTTP request bodies, and so prompts, at DEBUG. */
+	static final List<String> PROMPT_LOGGERS = List.of("org.springframework.web.client.DefaultRestClient",
+			"org.springframework.http.codec", "org.springframework.web.HttpLogging");
+
 	static final Map<String, Object> DEFAULTS;
 
 	static {
@@ -44,9 +49,12 @@ public class ResilientAiEnvironmentPostProcessor implements EnvironmentPostProce
 		defaults.put("spring.ai.openai.max-retries", 0);
 		defaults.put("spring.ai.anthropic.max-retries", 0);
 		defaults.put("spring.ai.retry.max-attempts", 0);
-		// Spring's RestClient logs whole request bodies (Ollama's prompts) at DEBUG: keep its
-		// logger at INFO unless the application sets it, so a DEBUG root never logs prompts.
-		defaults.put("logging.level.org.springframework.web.client.DefaultRestClient", "INFO");
+		// Spring's RestClient and WebClient codecs log request bodies (Ollama's prompts) at
+		// DEBUG: keep those loggers at INFO unless the application sets them, so that a DEBUG
+		// root logger never writes prompts.
+		for (String logger : PROMPT_LOGGERS) {
+			defaults.put("logging.level." + logger, "INFO");
+		}
 		defaults.put(BREAKER + "sliding-window-type", "COUNT_BASED");
 		defaults.put(BREAKER + "sliding-window-size", 10);
 		defaults.put(BREAKER + "minimum-number-of-calls", 5);
