@@ -120,6 +120,18 @@ class OperationsOverHttpTests extends ThreeProviderHttpTests {
 		assertThat(resilientAi.at("/components/dataClasses/details/unservable").toString()).isEqualTo("[\"phi\"]");
 		assertThat(resilientAi.at("/components/dataClasses/details/serving/pii").toString())
 			.isEqualTo("[\"anthropic\"]");
+		assertThat(this.meterRegistry.get(dev.resilientai.metrics.ResilientAiRoutingGauges.DATA_CLASS_PROVIDERS)
+			.tag("data.class", "phi")
+			.gauge()
+			.value()).isZero();
+		assertThat(this.meterRegistry.get(dev.resilientai.metrics.ResilientAiRoutingGauges.DATA_CLASS_PROVIDERS)
+			.tag("data.class", "public")
+			.gauge()
+			.value()).isEqualTo(2);
+		assertThat(this.meterRegistry.get(dev.resilientai.metrics.ResilientAiRoutingGauges.PROVIDER_AVAILABLE)
+			.tag("provider", "local")
+			.gauge()
+			.value()).isZero();
 	}
 
 	@Test

@@ -1,6 +1,10 @@
 package dev.resilientai.autoconfigure;
 
+import java.time.Clock;
+
+import dev.resilientai.failover.FailoverExecutor;
 import dev.resilientai.metrics.ResilientAiMetrics;
+import dev.resilientai.metrics.ResilientAiRoutingGauges;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetricsPublisher;
@@ -31,6 +35,13 @@ public final class ResilientAiMetricsAutoConfiguration {
 	@ConditionalOnMissingBean
 	ResilientAiMetrics resilientAiMetrics(MeterRegistry meterRegistry) {
 		return new ResilientAiMetrics(meterRegistry);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnBean(FailoverExecutor.class)
+	ResilientAiRoutingGauges resilientAiRoutingGauges(FailoverExecutor executor) {
+		return new ResilientAiRoutingGauges(executor, Clock.systemUTC());
 	}
 
 	@Configuration(proxyBeanMethods = false)
