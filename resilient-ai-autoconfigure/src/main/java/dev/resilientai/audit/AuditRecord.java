@@ -50,6 +50,9 @@ public record AuditRecord(String requestId, @Nullable String dataClass, @Nullabl
 		/** A provider answered (for a stream: the stream completed). */
 		SUCCESS,
 
+		/** Every eligible provider failed and the last resort answered. */
+		FALLBACK,
+
 		/** The request named an unknown data class; no provider was called. */
 		UNKNOWN_DATA_CLASS,
 

@@ -34,6 +34,12 @@ class ProviderFactory {
 	/** Sort key of providers without a priority: after every provider that has one. */
 	static final int NO_PRIORITY = Integer.MAX_VALUE;
 
+	private static final java.util.regex.Pattern VALID_NAME = java.util.regex.Pattern
+		.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
+
+	/** The last resort's provider name and the health contributor's data-class child. */
+	private static final Set<String> RESERVED_NAMES = Set.of("fallback", "dataclasses");
+
 	/**
 	 * The breaker defaults when the {@code resilient-ai} shared configuration is absent from
 	 * the registry (Resilience4j's auto-configuration excluded); the same values as
@@ -76,13 +82,10 @@ class ProviderFactory {
 			String name = entry.getKey();
 			ResilientAiProperties.Provider config = entry.getValue();
 			String prefix = "resilient-ai.providers." + name + ".";
-			if (!StringUtils.hasText(name)) {
-				throw new InvalidConfigurationPropertyValueException("resilient-ai.providers", name,
-						"A provider name must not be empty.");
-			}
+			checkName(name, providers);
 			Duration timeout = (config.getTimeout() != null) ? positive(prefix + "timeout", config.getTimeout())
 					: defaultTimeout;
-			ChatModel model = resolveModel(prefix, config);
+			ChatModel model = resolveModel(name, prefix, config);
 			int priority = (config.getPriority() != null) ? config.getPriority() : NO_PRIORITY;
 			// DataClassValidator requires allowed-data-classes with data classes on; should it
 			// be bypassed, a provider without them serves nothing rather than everything.
@@ -92,6 +95,24 @@ class ProviderFactory {
 					allowed));
 		}
 		return providers;
+	}
+
+	private static void checkName(String name, List<Provider> declared) {
+		if (!VALID_NAME.matcher(name).matches()) {
+			throw new InvalidConfigurationPropertyValueException("resilient-ai.providers." + name, name,
+					"A provider name is letters, digits, '-', '_' and '.', starting with a letter or digit: it names "
+							+ "the provider's circuit breaker, metrics tags and health component.");
+		}
+		if (RESERVED_NAMES.contains(name.toLowerCase(Locale.ROOT))) {
+			throw new InvalidConfigurationPropertyValueException("resilient-ai.providers." + name, name,
+					"'" + name + "' is reserved: " + RESERVED_NAMES + ".");
+		}
+		for (Provider other : declared) {
+			if (other.getName().equalsIgnoreCase(name)) {
+				throw new InvalidConfigurationPropertyValueException("resilient-ai.providers." + name, name,
+						"Provider names must be unique regardless of case; '" + other.getName() + "' is declared too.");
+			}
+		}
 	}
 
 	private List<Provider> discoverProviders(Duration timeout) {
@@ -122,12 +143,19 @@ class ProviderFactory {
 		return (type != null) ? type : Object.class;
 	}
 
-	private ChatModel resolveModel(String prefix, ResilientAiProperties.Provider config) {
+	private ChatModel resolveModel(String name, String prefix, ResilientAiProperties.Provider config) {
 		String chatModel = config.getChatModel();
 		String chatClient = config.getChatClient();
-		if (StringUtils.hasText(chatModel) && StringUtils.hasText(chatClient)) {
-			throw new InvalidConfigurationPropertyValueException(prefix + "chat-client", chatClient,
-					"Set either " + prefix + "chat-model or " + prefix + "chat-client, not both.");
+		ResilientAiProperties.ProviderType type = config.getType();
+		int sources = (StringUtils.hasText(chatModel) ? 1 : 0) + (StringUtils.hasText(chatClient) ? 1 : 0)
+				+ ((type != null) ? 1 : 0);
+		if (sources > 1) {
+			throw new InvalidConfigurationPropertyValueException(prefix + "type", type,
+					"Set one of " + prefix + "chat-model, " + prefix + "chat-client and " + prefix + "type.");
+		}
+		if (type != null) {
+			return TypedProviderModels.create(name, config, type, this.properties.getFailover().getTimeout(),
+					this.beanFactory);
 		}
 		if (StringUtils.hasText(chatModel)) {
 			return bean(prefix + "chat-model", chatModel, ChatModel.class);
@@ -136,8 +164,8 @@ class ProviderFactory {
 			return new ChatClientChatModel(bean(prefix + "chat-client", chatClient, ChatClient.class));
 		}
 		throw new InvalidConfigurationPropertyValueException(prefix + "chat-model", null,
-				"The provider names neither a ChatModel bean (" + prefix + "chat-model) nor a ChatClient bean ("
-						+ prefix + "chat-client).");
+				"The provider names no ChatModel bean (" + prefix + "chat-model), no ChatClient bean (" + prefix
+						+ "chat-client) and no type (" + prefix + "type).");
 	}
 
 	private <T> T bean(String property, String beanName, Class<T> type) {

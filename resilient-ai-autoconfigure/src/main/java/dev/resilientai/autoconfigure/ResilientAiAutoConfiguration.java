@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.util.List;
 
 import dev.resilientai.DataClassifier;
+import dev.resilientai.FallbackResponder;
 import dev.resilientai.ResilientChatClient;
 import dev.resilientai.audit.AuditPublisher;
 import dev.resilientai.client.DefaultResilientChatClient;
@@ -81,6 +82,14 @@ public final class ResilientAiAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
+	@ConditionalOnProperty("resilient-ai.fallback.message")
+	FallbackResponder resilientAiFallbackResponder(ResilientAiProperties properties) {
+		String message = properties.getFallback().getMessage();
+		return (prompt, failure) -> message;
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
 	AuditPublisher resilientAiAuditPublisher(ApplicationEventPublisher eventPublisher,
 			ResilientAiProperties properties) {
 		return new AuditPublisher(eventPublisher, properties.getAudit().isLogEnabled());
@@ -91,7 +100,7 @@ public final class ResilientAiAutoConfiguration {
 	FailoverExecutor resilientAiFailoverExecutor(ResilientAiProperties properties, ListableBeanFactory beanFactory,
 			CircuitBreakerRegistry circuitBreakerRegistry, ErrorClassifier errorClassifier,
 			DataClassPolicy resilientAiDataClassPolicy, AuditPublisher resilientAiAuditPublisher,
-			Environment environment) {
+			ObjectProvider<FallbackResponder> fallbackResponder, Environment environment) {
 		warnAboutInnerRetries(environment);
 		warnAboutPromptLogging(environment);
 		List<Provider> providers = new ProviderFactory(beanFactory, circuitBreakerRegistry, properties)
@@ -106,7 +115,7 @@ public final class ResilientAiAutoConfiguration {
 				failover.getInitialBackoff(), failover.getMaxBackoff(), failover.getMaxRetryAfter(),
 				ProviderFactory.positive("resilient-ai.failover.stream-idle-timeout", failover.getStreamIdleTimeout()));
 		return new FailoverExecutor(providers, settings, errorClassifier, resilientAiDataClassPolicy,
-				resilientAiAuditPublisher, Clock.systemUTC());
+				resilientAiAuditPublisher, fallbackResponder.getIfUnique(), Clock.systemUTC());
 	}
 
 	@Bean

@@ -42,6 +42,12 @@ public class ResilientAiProperties {
 
 	private final Classifier classifier = new Classifier();
 
+	private final Fallback fallback = new Fallback();
+
+	public Fallback getFallback() {
+		return this.fallback;
+	}
+
 	public Map<String, Provider> getProviders() {
 		return this.providers;
 	}
@@ -68,6 +74,50 @@ public class ResilientAiProperties {
 
 	public Classifier getClassifier() {
 		return this.classifier;
+	}
+
+	/**
+	 * The last resort, used when every eligible provider failed.
+	 */
+	public static class Fallback {
+
+		/**
+		 * Fixed answer returned, marked as provider "fallback", when every eligible provider
+		 * failed. Never used for requests the caller got wrong or that compliance refused. Off
+		 * when unset, unless a FallbackResponder bean is declared.
+		 */
+		private @Nullable String message;
+
+		public @Nullable String getMessage() {
+			return this.message;
+		}
+
+		public void setMessage(@Nullable String message) {
+			this.message = message;
+		}
+
+	}
+
+	/**
+	 * Kinds of providers that can be declared by configuration alone.
+	 */
+	public enum ProviderType {
+
+		/** OpenAI's API (api.openai.com unless base-url says otherwise). */
+		OPENAI,
+
+		/**
+		 * Any server speaking OpenAI's chat completions: vLLM, llama.cpp, LM Studio, Groq,
+		 * Together, Azure OpenAI's v1 endpoint... base-url is required.
+		 */
+		OPENAI_COMPATIBLE,
+
+		/** Anthropic's messages API. */
+		ANTHROPIC,
+
+		/** An Ollama server (http://localhost:11434 unless base-url says otherwise). */
+		OLLAMA
+
 	}
 
 	/**
@@ -256,6 +306,85 @@ public class ResilientAiProperties {
 		 * Bean name of a Spring AI ChatClient (with its own defaults) this provider calls.
 		 */
 		private @Nullable String chatClient;
+
+		/**
+		 * Kind of provider to build from configuration alone, instead of naming a bean.
+		 */
+		private @Nullable ProviderType type;
+
+		/**
+		 * Endpoint of a provider declared by type. Required for openai-compatible; OpenAI's
+		 * ends with /v1 (chat/completions is appended).
+		 */
+		private @Nullable String baseUrl;
+
+		/**
+		 * API key of a provider declared by type.
+		 */
+		private @Nullable String apiKey;
+
+		/**
+		 * Model of a provider declared by type. Each provider answers with its own model.
+		 */
+		private @Nullable String model;
+
+		/**
+		 * Default temperature of a provider declared by type.
+		 */
+		private @Nullable Double temperature;
+
+		/**
+		 * Default maximum number of tokens to generate, for a provider declared by type.
+		 */
+		private @Nullable Integer maxTokens;
+
+		public @Nullable ProviderType getType() {
+			return this.type;
+		}
+
+		public void setType(@Nullable ProviderType type) {
+			this.type = type;
+		}
+
+		public @Nullable String getBaseUrl() {
+			return this.baseUrl;
+		}
+
+		public void setBaseUrl(@Nullable String baseUrl) {
+			this.baseUrl = baseUrl;
+		}
+
+		public @Nullable String getApiKey() {
+			return this.apiKey;
+		}
+
+		public void setApiKey(@Nullable String apiKey) {
+			this.apiKey = apiKey;
+		}
+
+		public @Nullable String getModel() {
+			return this.model;
+		}
+
+		public void setModel(@Nullable String model) {
+			this.model = model;
+		}
+
+		public @Nullable Double getTemperature() {
+			return this.temperature;
+		}
+
+		public void setTemperature(@Nullable Double temperature) {
+			this.temperature = temperature;
+		}
+
+		public @Nullable Integer getMaxTokens() {
+			return this.maxTokens;
+		}
+
+		public void setMaxTokens(@Nullable Integer maxTokens) {
+			this.maxTokens = maxTokens;
+		}
 
 		/**
 		 * Priority of the provider; lower is tried first, declaration order breaks ties, and

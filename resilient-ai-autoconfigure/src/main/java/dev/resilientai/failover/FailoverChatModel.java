@@ -6,17 +6,18 @@ import org.springframework.ai.chat.model.ChatModel;
 import org.springframework.ai.chat.model.ChatResponse;
 import org.springframework.ai.chat.prompt.ChatOptions;
 import org.springframework.ai.chat.prompt.Prompt;
-import org.springframework.ai.model.tool.ToolCallingChatOptions;
 
 /**
  * A {@link ChatModel} that sends each prompt through the failover loop. Its default options
- * are portable and name no model, so each provider answers with its own model and defaults.
+ * are {@link FailoverChatOptions} that name no model, so each provider answers with its own
+ * model and defaults, and provider-specific options given on a request reach only providers
+ * of that kind.
  */
 public class FailoverChatModel implements ChatModel {
 
 	private final FailoverExecutor executor;
 
-	private final ChatOptions options = ToolCallingChatOptions.builder().build();
+	private final ChatOptions options = FailoverChatOptions.builder().build();
 
 	public FailoverChatModel(FailoverExecutor executor) {
 		this.executor = executor;

@@ -15,6 +15,7 @@ import java.util.function.Consumer;
 
 import dev.resilientai.AllProvidersFailedException;
 import dev.resilientai.ErrorKind;
+import dev.resilientai.FallbackResponder;
 import dev.resilientai.NoEligibleProviderException;
 import dev.resilientai.ProviderAttempt;
 import dev.resilientai.ProviderRequestRejectedException;
@@ -33,6 +34,8 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.SignalType;
 
+import org.springframework.ai.chat.messages.AssistantMessage;
+import org.springframework.ai.chat.metadata.ChatGenerationMetadata;
 import org.springframework.ai.chat.model.ChatResponse;
 import org.springframework.ai.chat.model.Generation;
 import org.springframework.ai.chat.prompt.Prompt;
@@ -60,6 +63,8 @@ public class FailoverExecutor implements AutoCloseable {
 
 	private final Consumer<AuditRecord> auditSink;
 
+	private final @Nullable FallbackResponder fallback;
+
 	private final ErrorClassifier classifier;
 
 	private final Clock clock;
@@ -77,7 +82,7 @@ public class FailoverExecutor implements AutoCloseable {
 	public FailoverExecutor(List<Provider> providers, FailoverSettings settings, ErrorClassifier classifier,
 			Clock clock) {
 		this(providers, settings, classifier, DataClassPolicy.unrestricted(), (record) -> {
-		}, clock);
+		}, null, clock);
 	}
 
 	/**
@@ -88,13 +93,16 @@ public class FailoverExecutor implements AutoCloseable {
 	 * @param classifier the error classifier
 	 * @param policy the data classes and their escalation
 	 * @param auditSink receives one record per request
+	 * @param fallback the last resort when every eligible provider failed, or {@code null}
 	 * @param clock the clock that times {@code Retry-After} rests
 	 */
 	public FailoverExecutor(List<Provider> providers, FailoverSettings settings, ErrorClassifier classifier,
-			DataClassPolicy policy, Consumer<AuditRecord> auditSink, Clock clock) {
+			DataClassPolicy policy, Consumer<AuditRecord> auditSink, @Nullable FallbackResponder fallback,
+			Clock clock) {
 		Assert.notEmpty(providers, "'providers' must not be empty");
 		this.policy = policy;
 		this.auditSink = auditSink;
+		this.fallback = fallback;
 		List<Provider> ordered = new ArrayList<>(providers);
 		ordered.sort(ORDER);
 		this.providers = List.copyOf(ordered);
@@ -136,7 +144,16 @@ public class FailoverExecutor implements AutoCloseable {
 	public ChatResponse call(Prompt prompt, RoutingContext context) {
 		RequestTrace trace = new RequestTrace(context, false);
 		try {
-			return callEligible(prompt, eligibleProviders(prompt, context, trace), trace);
+			List<Provider> eligible = eligibleProviders(prompt, context, trace);
+			try {
+				return callEligible(prompt, eligible, trace);
+			}
+			catch (AllProvidersFailedException ex) {
+				if (this.fallback == null) {
+					throw ex;
+				}
+				return fallBack(prompt, ex, trace);
+			}
 		}
 		catch (RuntimeException ex) {
 			trace.ended(ex);
@@ -276,7 +293,30 @@ public class FailoverExecutor implements AutoCloseable {
 			return streamAttempt(index, provider, prompt, state,
 					Duration.ofNanos(Math.min(provider.getTimeout().toNanos(), remaining)));
 		}
-		return Flux.error(allFailed(state.trace));
+		AllProvidersFailedException failure = allFailed(state.trace);
+		if (this.fallback == null) {
+			return Flux.error(failure);
+		}
+		return Flux.defer(() -> Flux.just(fallBack(prompt, failure, state.trace)));
+	}
+
+	/**
+	 * Answer with the last resort, marked as provider {@value FallbackResponder#PROVIDER_NAME}.
+	 */
+	private ChatResponse fallBack(Prompt prompt, AllProvidersFailedException failure, RequestTrace trace) {
+		Assert.state(this.fallback != null, "no fallback");
+		String text;
+		try {
+			text = this.fallback.respond(prompt, failure);
+		}
+		catch (RuntimeException ex) {
+			failure.addSuppressed(ex);
+			throw failure;
+		}
+		trace.fellBack();
+		ChatResponse response = new ChatResponse(List.of(new Generation(new AssistantMessage(text),
+				ChatGenerationMetadata.builder().finishReason("STOP").build())));
+		return withRoutingMetadata(response, FallbackResponder.PROVIDER_NAME, trace.calls());
 	}
 
 	/**

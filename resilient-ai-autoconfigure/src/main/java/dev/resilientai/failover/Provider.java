@@ -108,8 +108,9 @@ public final class Provider {
 	/**
 	 * Adapt a prompt to this provider. Spring AI 2.0 models expect fully resolved options of
 	 * their own type, so the request's portable options (temperature, max tokens, stop
-	 * sequences, tools...) are laid over the model's own defaults. The request's model name is
-	 * dropped: each provider answers with its own model.
+	 * sequences, tools...) are laid over the model's own defaults, then the request's options
+	 * of this model's own type, if any (see {@link FailoverChatOptions}). The request's model
+	 * name is dropped: each provider answers with its own model.
 	 * @param prompt the prompt as the failover model received it
 	 * @return the prompt to send to this provider's model
 	 */
@@ -129,9 +130,18 @@ public final class Provider {
 		if (requested == null && streamTag == null) {
 			return prompt;
 		}
-		ChatOptions.Builder<?> options = this.model.getOptions().mutate();
+		ChatOptions own = this.model.getOptions();
+		ChatOptions.Builder<?> options = own.mutate();
 		if (requested != null) {
+			// portable options, and options of this provider's own type given directly
 			options.combineWith(requested.mutate().model(null));
+			if (requested instanceof FailoverChatOptions failover) {
+				for (ChatOptions specific : failover.getProviderSpecificOptions()) {
+					if (specific.getClass() == own.getClass()) {
+						options.combineWith(specific.mutate().model(null));
+					}
+				}
+			}
 		}
 		ChatOptions resolved = options.build();
 		if (streamTag != null && OPENAI_PRESENT) {

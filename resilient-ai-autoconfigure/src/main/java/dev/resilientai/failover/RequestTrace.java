@@ -81,6 +81,15 @@ final class RequestTrace {
 		this.servedBy = provider;
 	}
 
+	void fellBack() {
+		this.outcome = AuditOutcome.FALLBACK;
+		this.servedBy = dev.resilientai.FallbackResponder.PROVIDER_NAME;
+	}
+
+	int calls() {
+		return this.calls;
+	}
+
 	void ended(Throwable failure) {
 		this.outcome = outcomeOf(failure);
 	}

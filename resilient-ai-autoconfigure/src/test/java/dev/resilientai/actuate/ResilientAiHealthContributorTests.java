@@ -39,7 +39,7 @@ class ResilientAiHealthContributorTests {
 	private final FailoverExecutor executor = new FailoverExecutor(List.of(this.cloud, this.dpa, this.local),
 			FailoverSettings.of(Duration.ofSeconds(5)), new ErrorClassifier(),
 			new DataClassPolicy(List.of("public", "pii", "phi"), "public", List.of()), (record) -> {
-			}, Clock.systemUTC());
+			}, null, Clock.systemUTC());
 
 	private final ResilientAiHealthContributor health = new ResilientAiHealthContributor(this.executor,
 			Clock.systemUTC());
