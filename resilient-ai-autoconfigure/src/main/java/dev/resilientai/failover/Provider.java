@@ -53,7 +53,7 @@ public final class Provider {
 	 * @param enabled whether it takes traffic
 	 * @param model the model it calls
 	 * @param circuitBreaker its breaker
-	 * @param allowedDataClasses the data classes it may serve, or {@code null} for every class
+	 * @param allowedDataClasses the data classes it may serve (in this order), or {@code null} for every class
 	 */
 	public Provider(String name, int priority, Duration timeout, boolean enabled, ChatModel model,
 			CircuitBreaker circuitBreaker, @Nullable Set<String> allowedDataClasses) {
@@ -65,7 +65,8 @@ public final class Provider {
 		this.enabled = enabled;
 		this.model = model;
 		this.circuitBreaker = circuitBreaker;
-		this.allowedDataClasses = (allowedDataClasses != null) ? Set.copyOf(allowedDataClasses) : null;
+		this.allowedDataClasses = (allowedDataClasses != null)
+				? java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(allowedDataClasses)) : null;
 	}
 
 	/**

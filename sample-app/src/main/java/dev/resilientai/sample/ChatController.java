@@ -1,81 +1,95 @@
 package dev.resilientai.sample;
 
+import java.util.Map;
+
+import dev.resilientai.AllProvidersFailedException;
+import dev.resilientai.ResilientAiException;
 import dev.resilientai.ResilientChatClient;
 import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Flux;
 
 import org.springframework.ai.chat.model.ChatResponse;
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.util.Assert;
 import org.springframework.util.StringUtils;
-import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
-import org.springframework.web.server.ResponseStatusException;
 
 /**
- * The sample's HTTP API: a chat endpoint served through {@link ResilientChatClient}, and the
- * simulator's fault switches.
+ * The sample's chat API, served through {@link ResilientChatClient}.
  */
 @RestController
-@RequestMapping("/api")
+@RequestMapping("/api/chat")
 class ChatController {
 
 	private final ResilientChatClient chatClient;
 
-	private final ObjectProvider<ProviderSimulator> simulator;
-
-	ChatController(ResilientChatClient chatClient, ObjectProvider<ProviderSimulator> simulator) {
+	ChatController(ResilientChatClient chatClient) {
 		this.chatClient = chatClient;
-		this.simulator = simulator;
 	}
 
-	@PostMapping("/chat")
+	@PostMapping
 	ChatAnswer chat(@RequestBody ChatRequest request) {
-		if (!StringUtils.hasText(request.message())) {
-			throw new ResponseStatusException(HttpStatus.BAD_REQUEST, "'message' must not be empty");
-		}
-		ResilientChatClient.RequestSpec spec = this.chatClient.prompt().user(request.message());
-		if (StringUtils.hasText(request.dataClass())) {
-			spec.dataClass(request.dataClass());
-		}
-		ChatResponse response = spec.call().chatResponse();
+		ChatResponse response = spec(request).call().chatResponse();
 		Assert.state(response != null && response.getResult() != null, "no response");
 		return new ChatAnswer(response.getResult().getOutput().getText(),
 				response.getMetadata().get(ResilientChatClient.PROVIDER),
 				response.getMetadata().get(ResilientChatClient.ATTEMPTS));
 	}
 
-	@PostMapping("/simulator/{provider}/{mode}")
-	SimulatorState simulate(@PathVariable String provider, @PathVariable String mode) {
-		ProviderSimulator simulator = this.simulator.getIfAvailable();
-		if (simulator == null) {
-			throw new ResponseStatusException(HttpStatus.NOT_FOUND, "The simulator is not running");
-		}
-		ProviderSimulator.Kind kind = parse(ProviderSimulator.Kind.class, provider);
-		simulator.setMode(kind, parse(ProviderSimulator.Mode.class, mode));
-		return new SimulatorState(provider, simulator.mode(kind).name().toLowerCase());
+	/**
+	 * The streaming variant: one {@code chunk} event per chunk, then {@code done}; a failure
+	 * ends the stream with an {@code error} event holding a problem detail.
+	 */
+	@PostMapping(path = "/stream", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+	Flux<ServerSentEvent<Object>> stream(@RequestBody ChatRequest request) {
+		ResilientChatClient.RequestSpec spec = spec(request);
+		return spec.stream()
+			.chatResponse()
+			.map((chunk) -> ServerSentEvent.<Object>builder(new ChatAnswer(
+					(chunk.getResult() != null) ? chunk.getResult().getOutput().getText() : "",
+					chunk.getMetadata().get(ResilientChatClient.PROVIDER),
+					chunk.getMetadata().get(ResilientChatClient.ATTEMPTS)))
+				.event("chunk")
+				.build())
+			.concatWith(Flux.just(ServerSentEvent.<Object>builder(Map.of()).event("done").build()))
+			.onErrorResume(ResilientAiException.class,
+					(ex) -> Flux.just(ServerSentEvent.<Object>builder(problem(ex)).event("error").build()));
 	}
 
-	private static <E extends Enum<E>> E parse(Class<E> type, String value) {
-		try {
-			return Enum.valueOf(type, value.toUpperCase());
+	private ResilientChatClient.RequestSpec spec(ChatRequest request) {
+		if (!StringUtils.hasText(request.message())) {
+			throw new IllegalArgumentException("'message' must not be empty");
 		}
-		catch (IllegalArgumentException ex) {
-			throw new ResponseStatusException(HttpStatus.BAD_REQUEST, "Unknown " + type.getSimpleName() + " '" + value
-					+ "'; one of " + java.util.Arrays.toString(type.getEnumConstants()).toLowerCase());
+		ResilientChatClient.RequestSpec spec = this.chatClient.prompt().user(request.message());
+		if (StringUtils.hasText(request.dataClass())) {
+			spec.dataClass(request.dataClass());
 		}
+		return spec;
+	}
+
+	private static ProblemDetail problem(ResilientAiException ex) {
+		HttpStatus status = switch (ex.getClass().getSimpleName()) {
+			case "UnknownDataClassException", "ProviderRequestRejectedException" -> HttpStatus.BAD_REQUEST;
+			case "NoEligibleProviderException", "AllProvidersFailedException" -> HttpStatus.SERVICE_UNAVAILABLE;
+			default -> HttpStatus.INTERNAL_SERVER_ERROR;
+		};
+		ProblemDetail problem = ProblemDetailsAdvice.problem(status, ex);
+		if (ex instanceof AllProvidersFailedException failed) {
+			problem.setProperty("attempts", ProblemDetailsAdvice.attempts(failed.getAttempts()));
+		}
+		return problem;
 	}
 
 	record ChatRequest(@Nullable String message, @Nullable String dataClass) {
 	}
 
 	record ChatAnswer(@Nullable String content, @Nullable String provider, @Nullable Integer attempts) {
-	}
-
-	record SimulatorState(String provider, String mode) {
 	}
 
 }

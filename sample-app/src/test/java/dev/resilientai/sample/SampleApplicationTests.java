@@ -2,18 +2,30 @@ package dev.resilientai.sample;
 
 import java.util.Map;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
 import org.springframework.web.client.RestClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+/**
+ * The sample's HTTP API against its embedded simulator: chat, stream, each error mapping and
+ * the simulator's switches.
+ */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class SampleApplicationTests {
+
+	private static final ObjectMapper json = new ObjectMapper();
 
 	@LocalServerPort
 	int port;
@@ -21,51 +33,135 @@ class SampleApplicationTests {
 	@Autowired
 	ProviderSimulator simulator;
 
+	@Autowired
+	CircuitBreakerRegistry circuitBreakerRegistry;
+
 	@AfterEach
 	void heal() {
 		for (ProviderSimulator.Kind kind : ProviderSimulator.Kind.values()) {
 			this.simulator.setMode(kind, ProviderSimulator.Mode.HEALTHY);
 		}
+		this.circuitBreakerRegistry.getAllCircuitBreakers().forEach(CircuitBreaker::reset);
+		post("/actuator/resilientai/local", Map.of("action", "enable"));
 	}
 
 	@Test
-	void answersAChatRequestThroughTheFailoverBeanWithNoApiKey() {
-		Map<?, ?> answer = chat();
+	void answersAChatRequestThroughTheFailoverBeanWithNoApiKey() throws Exception {
+		JsonNode answer = json.readTree(post("/api/chat", Map.of("message", "Hello")).getBody());
 
-		assertThat(answer.get("provider")).isEqualTo("openai");
-		assertThat(answer.get("attempts")).isEqualTo(1);
-		assertThat((String) answer.get("content")).contains("openai");
+		assertThat(answer.get("provider").asText()).isEqualTo("openai");
+		assertThat(answer.get("attempts").asInt()).isEqualTo(1);
+		assertThat(answer.get("content").asText()).isEqualTo("Hello from the simulated openai provider.");
 	}
 
 	@Test
-	void anOutageCausedThroughTheApiFailsOverToTheNextProvider() {
-		RestClient.create("http://127.0.0.1:" + this.port).post().uri("/api/simulator/openai/outage").retrieve().toBodilessEntity();
+	void anOutageCausedThroughTheApiFailsOverToTheNextProvider() throws Exception {
+		JsonNode state = json.readTree(post("/api/simulator/openai/outage", null).getBody());
 
-		Map<?, ?> answer = chat();
+		JsonNode answer = json.readTree(post("/api/chat", Map.of("message", "Hello")).getBody());
 
-		assertThat(answer.get("provider")).isEqualTo("anthropic");
-		assertThat(answer.get("attempts")).isEqualTo(2);
+		assertThat(state.get("mode").asText()).isEqualTo("outage");
+		assertThat(answer.get("provider").asText()).isEqualTo("anthropic");
+		assertThat(answer.get("attempts").asInt()).isEqualTo(2);
 	}
 
 	@Test
-	void phiOnlyEverGoesToTheLocalModel() {
-		Map<?, ?> answer = chat(Map.of("message", "Summarize the record", "dataClass", "phi"));
+	void phiOnlyEverGoesToTheLocalModel() throws Exception {
+		long openAiBefore = this.simulator.requests(ProviderSimulator.Kind.OPENAI);
+		long anthropicBefore = this.simulator.requests(ProviderSimulator.Kind.ANTHROPIC);
 
-		assertThat(answer.get("provider")).isEqualTo("local");
+		JsonNode answer = json
+			.readTree(post("/api/chat", Map.of("message", "Summarize the record", "dataClass", "phi")).getBody());
+
+		assertThat(answer.get("provider").asText()).isEqualTo("local");
+		assertThat(this.simulator.requests(ProviderSimulator.Kind.OPENAI)).isEqualTo(openAiBefore);
+		assertThat(this.simulator.requests(ProviderSimulator.Kind.ANTHROPIC)).isEqualTo(anthropicBefore);
 	}
 
-	private Map<?, ?> chat() {
-		return chat(Map.of("message", "Hello"));
-	}
+	@Test
+	void theStreamingVariantSendsChunksThenDone() {
+		this.simulator.setMode(ProviderSimulator.Kind.OPENAI, ProviderSimulator.Mode.OUTAGE);
 
-	private Map<?, ?> chat(Map<String, String> request) {
-		return RestClient.create("http://127.0.0.1:" + this.port)
-			.post()
-			.uri("/api/chat")
-			.contentType(org.springframework.http.MediaType.APPLICATION_JSON)
-			.body(request)
+		String events = client().post()
+			.uri("/api/chat/stream")
+			.contentType(MediaType.APPLICATION_JSON)
+			.accept(MediaType.TEXT_EVENT_STREAM)
+			.body(Map.of("message", "Hello"))
 			.retrieve()
-			.body(Map.class);
+			.body(String.class);
+
+		assertThat(events).contains("event:chunk").contains("\"provider\":\"anthropic\"").contains("event:done");
+		assertThat(events.replaceAll("(?s).*?\"content\":\"([^\"]*)\".*?(?=\"content\"|$)", "$1"))
+			.contains("Hello", "anthropic");
+	}
+
+	@Test
+	void anUnknownDataClassIsA400ProblemDetail() throws Exception {
+		ResponseEntity<String> response = post("/api/chat", Map.of("message", "Hi", "dataClass", "secret"));
+		JsonNode problem = json.readTree(response.getBody());
+
+		assertThat(response.getStatusCode().value()).isEqualTo(400);
+		assertThat(response.getHeaders().getContentType().toString()).isEqualTo("application/problem+json");
+		assertThat(problem.get("type").asText()).isEqualTo("urn:resilient-ai:UnknownDataClassException");
+		assertThat(problem.get("detail").asText()).contains("secret");
+	}
+
+	@Test
+	void noEligibleProviderIsA503WithTheReason() throws Exception {
+		post("/actuator/resilientai/local", Map.of("action", "disable"));
+
+		ResponseEntity<String> response = post("/api/chat", Map.of("message", "Hi", "dataClass", "phi"));
+		JsonNode problem = json.readTree(response.getBody());
+
+		assertThat(response.getStatusCode().value()).isEqualTo(503);
+		assertThat(problem.get("type").asText()).isEqualTo("urn:resilient-ai:NoEligibleProviderException");
+		assertThat(problem.get("detail").asText()).contains("disabled");
+	}
+
+	@Test
+	void allProvidersFailedIsA503WithTheAttempts() throws Exception {
+		this.simulator.setMode(ProviderSimulator.Kind.OLLAMA, ProviderSimulator.Mode.OUTAGE);
+
+		ResponseEntity<String> response = post("/api/chat", Map.of("message", "Hi", "dataClass", "phi"));
+		JsonNode problem = json.readTree(response.getBody());
+
+		assertThat(response.getStatusCode().value()).isEqualTo(503);
+		assertThat(problem.get("type").asText()).isEqualTo("urn:resilient-ai:AllProvidersFailedException");
+		assertThat(problem.at("/attempts/0/provider").asText()).isEqualTo("local");
+		assertThat(problem.at("/attempts/0/errorKind").asText()).isEqualTo("OVERLOADED");
+		assertThat(problem.at("/attempts/0/httpStatus").asInt()).isEqualTo(503);
+	}
+
+	@Test
+	void anUnknownFaultModeIsA400() {
+		assertThat(post("/api/simulator/openai/melting", null).getStatusCode().value()).isEqualTo(400);
+		assertThat(post("/api/chat", Map.of("message", "")).getStatusCode().value()).isEqualTo(400);
+	}
+
+	@Test
+	void theDashboardReportsProvidersFaultsAndTraffic() throws Exception {
+		post("/api/simulator/anthropic/slow", null);
+		post("/api/chat", Map.of("message", "Hello"));
+
+		JsonNode dashboard = json.readTree(client().get().uri("/api/dashboard").retrieve().body(String.class));
+
+		assertThat(dashboard.at("/providers/0/name").asText()).isEqualTo("openai");
+		assertThat(dashboard.at("/providers/1/mode").asText()).isEqualTo("slow");
+		assertThat(dashboard.at("/traffic/served/openai").toString()).contains("1");
+		assertThat(dashboard.at("/load/running").asBoolean()).isFalse();
+	}
+
+	private ResponseEntity<String> post(String uri, Object body) {
+		RestClient.RequestBodySpec request = client().post().uri(uri).contentType(MediaType.APPLICATION_JSON);
+		if (body != null) {
+			request.body(body);
+		}
+		return request.retrieve().onStatus((status) -> true, (req, res) -> {
+		}).toEntity(String.class);
+	}
+
+	private RestClient client() {
+		return RestClient.create("http://127.0.0.1:" + this.port);
 	}
 
 }
