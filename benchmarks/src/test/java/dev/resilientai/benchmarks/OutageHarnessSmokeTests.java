@@ -1,0 +1,31 @@
+package dev.resilientai.benchmarks;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import dev.resilientai.benchmarks.harness.OutageHarness;
+import dev.resilientai.benchmarks.harness.Report;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Keeps the outage harness working: the whole timeline, shrunk to a few seconds, with fewer
+ * callers. The full run's figures are in docs/benchmarks.md.
+ */
+class OutageHarnessSmokeTests {
+
+	@Test
+	void theShrunkTimelineRunsAndWritesItsReports(@TempDir Path out) throws Exception {
+		Report report = OutageHarness.run(0.05, 2, out);
+
+		assertThat(out.resolve("outage.json")).isNotEmptyFile();
+		assertThat(out.resolve("outage.png")).isNotEmptyFile();
+		assertThat(Files.readString(out.resolve("outage.md"))).contains("ResilientChatClient");
+		assertThat(report.phases()).hasSize(9);
+		assertThat(report.phases().get(1).clients().get("ResilientChatClient").requests()).isPositive();
+		assertThat(report.stubCapacityPerSecond()).isPositive();
+	}
+
+}
