@@ -96,6 +96,9 @@ public final class OutageHarness {
 	 */
 	public static Report run(double scale, int callers, Path out) throws Exception {
 		System.setProperty("java.awt.headless", "true");
+		// without TCP_NODELAY the JDK's server answers small responses only after the client's
+		// delayed ACK (40 ms): the stubs would be slow and the bottleneck
+		System.setProperty("sun.net.httpserver.nodelay", "true");
 		long flapMillis = Math.max(100, (long) (2000 * scale));
 		Map<String, StubProvider> primaries = new LinkedHashMap<>();
 		Map<String, StubProvider> secondaries = new LinkedHashMap<>();
@@ -118,6 +121,9 @@ public final class OutageHarness {
 				}
 			});
 		Map<String, Supplier<String>> clients = clients(primaries, secondaries, executor);
+		warmUp(clients, scale);
+		executor.getProviders().forEach((provider) -> provider.getCircuitBreaker().reset());
+		breakerOpenedAt.clear();
 
 		List<Phase> phases = timeline(scale);
 		long start = System.currentTimeMillis() + 200;
@@ -304,6 +310,24 @@ public final class OutageHarness {
 		return new FailoverExecutor(providers, FailoverSettings.of(Duration.ofSeconds(10)), new ErrorClassifier(),
 				DataClassPolicy.unrestricted(), (record) -> {
 				}, null, Clock.systemUTC());
+	}
+
+	/**
+	 * Let class loading, JIT compilation and connection pools settle before the timeline, so
+	 * that the first phase measures the clients, not the JVM starting.
+	 */
+	private static void warmUp(Map<String, Supplier<String>> clients, double scale) {
+		int calls = Math.max(20, (int) (300 * scale));
+		for (Supplier<String> client : clients.values()) {
+			for (int i = 0; i < calls; i++) {
+				try {
+					client.get();
+				}
+				catch (RuntimeException ex) {
+					// warm-up only
+				}
+			}
+		}
 	}
 
 	/**

@@ -33,7 +33,7 @@ final class TimelineChart {
 
 	private static final Color PRIMARY = new Color(16, 163, 127);
 
-	private static final Color SECONDARY = new Color(201, 100, 66);
+	private static final Color SECONDARY = new Color(59, 111, 216);
 
 	private static final Color FAILED = new Color(214, 69, 65);
 
@@ -43,9 +43,12 @@ final class TimelineChart {
 	static void write(Report report, Collection<Sample> samples, long start, Path file) throws IOException {
 		CombinedDomainXYPlot combined = new CombinedDomainXYPlot(new NumberAxis("seconds since start"));
 		combined.setGap(12);
+		long lastSecond = report.phases().get(report.phases().size() - 1).endMillis() / 1000;
 		for (String client : OutageHarness.CLIENTS) {
-			combined.add(plot(client, samples, report), 1);
+			combined.add(plot(client, samples, report, lastSecond), 1);
 		}
+		// one legend for the four subplots, which share their series
+		combined.setFixedLegendItems(((XYPlot) combined.getSubplots().get(0)).getLegendItems());
 		JFreeChart chart = new JFreeChart(null, new Font("SansSerif", Font.PLAIN, 12), combined, true);
 		chart.addSubtitle(new TextTitle("Requests per second by serving provider (left) and p99 latency (right, ms); "
 				+ "fault windows shaded"));
@@ -53,8 +56,12 @@ final class TimelineChart {
 		ChartUtils.saveChartAsPNG(file.toFile(), chart, 1400, 1100);
 	}
 
-	private static XYPlot plot(String client, Collection<Sample> samples, Report report) {
+	private static XYPlot plot(String client, Collection<Sample> samples, Report report, long lastSecond) {
 		Map<Long, int[]> perSecond = new TreeMap<>();
+		// a second in which nothing completed is a zero, not a gap to draw across
+		for (long second = 0; second <= lastSecond; second++) {
+			perSecond.put(second, new int[3]);
+		}
 		Map<Long, java.util.List<Sample>> latencies = new TreeMap<>();
 		for (Sample sample : samples) {
 			if (!sample.client().equals(client)) {
@@ -74,7 +81,10 @@ final class TimelineChart {
 			primary.add(second, (double) entry.getValue()[0]);
 			secondary.add(second, (double) entry.getValue()[1]);
 			failed.add(second, (double) entry.getValue()[2]);
-			p99.add(second, Report.percentile(latencies.get(entry.getKey()), 0.99));
+			java.util.List<Sample> completed = latencies.get(entry.getKey());
+			if (completed != null) {
+				p99.add(second, Report.percentile(completed, 0.99));
+			}
 		}
 		XYSeriesCollection rates = new XYSeriesCollection();
 		rates.addSeries(primary);
