@@ -1,7 +1,6 @@
 package dev.resilientai.metrics;
 
 import java.time.Clock;
-import java.util.List;
 
 import dev.resilientai.actuate.ProviderAvailability;
 import dev.resilientai.failover.FailoverExecutor;
@@ -50,8 +49,10 @@ public class ResilientAiRoutingGauges implements MeterBinder {
 	}
 
 	private double providersFor(String dataClass) {
-		List<String> serving = ProviderAvailability.servingProviders(this.executor, this.clock).get(dataClass);
-		return (serving != null) ? serving.size() : 0;
+		return this.executor.getProviders()
+			.stream()
+			.filter((provider) -> provider.isAllowed(dataClass) && ProviderAvailability.isAvailable(provider, this.clock))
+			.count();
 	}
 
 }

@@ -79,6 +79,19 @@ class TypedProviderValidationTests {
 	}
 
 	@Test
+	void turningPromptLoggingOnOrInnerRetriesBackOnIsWarnedAboutAtStartup(CapturedOutput output) {
+		this.runner
+			.withPropertyValues("spring.ai.chat.observations.log-prompt=true",
+					"logging.level.org.springframework.web.client.DefaultRestClient=DEBUG",
+					"spring.ai.openai.max-retries=3")
+			.run((context) -> assertThat(context).hasNotFailed());
+
+		assertThat(output).contains("spring.ai.chat.observations.log-prompt=true: prompt or completion text")
+			.contains("logging.level.org.springframework.web.client.DefaultRestClient=DEBUG")
+			.contains("spring.ai.openai.max-retries=3 makes one provider attempt up to 4 HTTP requests");
+	}
+
+	@Test
 	void aProviderMayNotNameABeanAndAType() {
 		this.runner
 			.withPropertyValues("resilient-ai.providers.x.type=ollama",
