@@ -226,8 +226,8 @@ public class FailoverExecutor implements AutoCloseable {
 					throw new ProviderRequestRejectedException(provider.getName(), classification.httpStatus(),
 							outcome.failure);
 				}
-				if (classification.kind() == ErrorKind.RATE_LIMITED || !isRetryable(classification.kind())
-						|| attempt >= this.settings.maxAttemptsPerProvider() || !backOff(attempt, deadline)) {
+				if (!isRetryable(classification.kind()) || attempt >= this.settings.maxAttemptsPerProvider()
+						|| !backOff(attempt, deadline)) {
 					break;
 				}
 			}
