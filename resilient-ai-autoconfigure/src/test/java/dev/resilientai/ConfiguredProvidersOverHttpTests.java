@@ -76,11 +76,11 @@ class ConfiguredProvidersOverHttpTests {
 
 	@DynamicPropertySource
 	static void urls(DynamicPropertyRegistry registry) {
-		registry.add("resilient-ai.providers.gateway-a.base-url", () -> url(gatewayA) + "/v1");
-		registry.add("resilient-ai.providers.gateway-b.base-url", () -> url(gatewayB) + "/v1");
-		registry.add("resilient-ai.providers.claude.base-url", () -> url(claude));
-		registry.add("resilient-ai.providers.local.base-url", () -> url(local));
-		registry.add("spring.ai.openai.base-url", () -> url(openAiBean) + "/v1");
+		registry.add("resilient-ai.providers.gateway-a.base-url", () -> ProviderStubs.loopbackUrl(gatewayA) + "/v1");
+		registry.add("resilient-ai.providers.gateway-b.base-url", () -> ProviderStubs.loopbackUrl(gatewayB) + "/v1");
+		registry.add("resilient-ai.providers.claude.base-url", () -> ProviderStubs.loopbackUrl(claude));
+		registry.add("resilient-ai.providers.local.base-url", () -> ProviderStubs.loopbackUrl(local));
+		registry.add("spring.ai.openai.base-url", () -> ProviderStubs.loopbackUrl(openAiBean) + "/v1");
 	}
 
 	@Autowired
@@ -241,9 +241,6 @@ class ConfiguredProvidersOverHttpTests {
 		return server.getAllServeEvents().stream().map(ServeEvent::getRequest).map((r) -> r.getBodyAsString()).toList();
 	}
 
-	private static String url(WireMockExtension server) {
-		return "http://127.0.0.1:" + server.getPort();
-	}
 
 	@SpringBootConfiguration
 	@EnableAutoConfiguration

@@ -71,8 +71,8 @@ class StreamingOverHttpTests {
 	@DynamicPropertySource
 	static void providerUrls(DynamicPropertyRegistry registry) {
 		registry.add("spring.ai.openai.base-url", () -> openAiServer.baseUrl() + "/v1");
-		registry.add("spring.ai.anthropic.base-url", () -> "http://127.0.0.1:" + anthropicServer.getPort());
-		registry.add("spring.ai.ollama.base-url", () -> "http://127.0.0.1:" + ollamaServer.getPort());
+		registry.add("spring.ai.anthropic.base-url", () -> ProviderStubs.loopbackUrl(anthropicServer));
+		registry.add("spring.ai.ollama.base-url", () -> ProviderStubs.loopbackUrl(ollamaServer));
 	}
 
 	@Autowired
@@ -365,7 +365,7 @@ class StreamingOverHttpTests {
 		@Bean
 		ChatModel backupChatModel() {
 			return OllamaChatModel.builder()
-				.ollamaApi(OllamaApi.builder().baseUrl("http://127.0.0.1:" + backupServer.getPort()).build())
+				.ollamaApi(OllamaApi.builder().baseUrl(ProviderStubs.loopbackUrl(backupServer)).build())
 				.options(OllamaChatOptions.builder().model("llama3.2").build())
 				.build();
 		}

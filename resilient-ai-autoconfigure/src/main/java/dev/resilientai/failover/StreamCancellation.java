@@ -78,8 +78,4 @@ public final class StreamCancellation {
 		ACTIVE.remove(this.tag);
 	}
 
-	static int active() {
-		return ACTIVE.size();
-	}
-
 }

@@ -32,6 +32,14 @@ public final class ProviderStubs {
 			.build();
 	}
 
+	/**
+	 * The stub's URL on 127.0.0.1: one address, since OkHttp transparently retries a failed
+	 * connection on a host's next address and {@code localhost} has two.
+	 */
+	public static String loopbackUrl(WireMockExtension server) {
+		return "http://127.0.0.1:" + server.getPort();
+	}
+
 	public static String openAiCompletion(String content, String finishReason) {
 		return """
 				{"id":"chatcmpl-1","object":"chat.completion","created":1700000000,"model":"gpt-4o-mini",

@@ -10,9 +10,7 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -28,8 +26,6 @@ public final class ScriptedHttpServer implements AutoCloseable {
 	private final AtomicInteger requests = new AtomicInteger();
 
 	private final AtomicInteger openConnections = new AtomicInteger();
-
-	private final List<String> bodies = new CopyOnWriteArrayList<>();
 
 	private volatile Script script = (exchange) -> exchange.respond(503, "application/json", "{}");
 
@@ -52,17 +48,12 @@ public final class ScriptedHttpServer implements AutoCloseable {
 		return this.requests.get();
 	}
 
-	public List<String> bodies() {
-		return this.bodies;
-	}
-
 	public int openConnections() {
 		return this.openConnections.get();
 	}
 
 	public void reset() {
 		this.requests.set(0);
-		this.bodies.clear();
 	}
 
 	/**
@@ -96,12 +87,10 @@ public final class ScriptedHttpServer implements AutoCloseable {
 	private void handle(Socket socket) {
 		try (socket) {
 			Exchange exchange = new Exchange(socket);
-			String body = exchange.readRequest();
-			if (body == null) {
+			if (exchange.readRequest() == null) {
 				return;
 			}
 			this.requests.incrementAndGet();
-			this.bodies.add(body);
 			this.script.serve(exchange);
 		}
 		catch (IOException | InterruptedException ex) {

@@ -19,9 +19,9 @@ import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * Base of the tests that run the real OpenAI, Anthropic and Ollama models of the Spring AI
- * starters against three WireMock stubs. Each stub is reached on 127.0.0.1 (one address:
- * OkHttp transparently retries a failed connection on a host's next address, and
- * {@code localhost} has two). Breakers, rests and kill switches are reset after each test.
+ * starters against three WireMock stubs, each reached on
+ * {@link ProviderStubs#loopbackUrl 127.0.0.1}. Breakers, rests and kill switches are reset
+ * after each test.
  */
 public abstract class ThreeProviderHttpTests {
 
@@ -47,9 +47,9 @@ public abstract class ThreeProviderHttpTests {
 
 	@DynamicPropertySource
 	static void providerUrls(DynamicPropertyRegistry registry) {
-		registry.add("spring.ai.openai.base-url", () -> "http://127.0.0.1:" + openAiServer.getPort() + "/v1");
-		registry.add("spring.ai.anthropic.base-url", () -> "http://127.0.0.1:" + anthropicServer.getPort());
-		registry.add("spring.ai.ollama.base-url", () -> "http://127.0.0.1:" + ollamaServer.getPort());
+		registry.add("spring.ai.openai.base-url", () -> ProviderStubs.loopbackUrl(openAiServer) + "/v1");
+		registry.add("spring.ai.anthropic.base-url", () -> ProviderStubs.loopbackUrl(anthropicServer));
+		registry.add("spring.ai.ollama.base-url", () -> ProviderStubs.loopbackUrl(ollamaServer));
 	}
 
 	/**

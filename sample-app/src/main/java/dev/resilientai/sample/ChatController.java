@@ -2,16 +2,13 @@ package dev.resilientai.sample;
 
 import java.util.Map;
 
-import dev.resilientai.AllProvidersFailedException;
 import dev.resilientai.ResilientAiException;
 import dev.resilientai.ResilientChatClient;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 
 import org.springframework.ai.chat.model.ChatResponse;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
 import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.util.Assert;
 import org.springframework.util.StringUtils;
@@ -59,7 +56,9 @@ class ChatController {
 				.build())
 			.concatWith(Flux.just(ServerSentEvent.<Object>builder(Map.of()).event("done").build()))
 			.onErrorResume(ResilientAiException.class,
-					(ex) -> Flux.just(ServerSentEvent.<Object>builder(problem(ex)).event("error").build()));
+					(ex) -> Flux.just(ServerSentEvent.<Object>builder(ProblemDetailsAdvice.problemFor(ex))
+						.event("error")
+						.build()));
 	}
 
 	private ResilientChatClient.RequestSpec spec(ChatRequest request) {
@@ -71,19 +70,6 @@ class ChatController {
 			spec.dataClass(request.dataClass());
 		}
 		return spec;
-	}
-
-	private static ProblemDetail problem(ResilientAiException ex) {
-		HttpStatus status = switch (ex.getClass().getSimpleName()) {
-			case "UnknownDataClassException", "ProviderRequestRejectedException" -> HttpStatus.BAD_REQUEST;
-			case "NoEligibleProviderException", "AllProvidersFailedException" -> HttpStatus.SERVICE_UNAVAILABLE;
-			default -> HttpStatus.INTERNAL_SERVER_ERROR;
-		};
-		ProblemDetail problem = ProblemDetailsAdvice.problem(status, ex);
-		if (ex instanceof AllProvidersFailedException failed) {
-			problem.setProperty("attempts", ProblemDetailsAdvice.attempts(failed.getAttempts()));
-		}
-		return problem;
 	}
 
 	record ChatRequest(@Nullable String message, @Nullable String dataClass) {

@@ -22,35 +22,9 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 @RestControllerAdvice
 class ProblemDetailsAdvice {
 
-	@ExceptionHandler(UnknownDataClassException.class)
-	ProblemDetail unknownDataClass(UnknownDataClassException ex) {
-		return problem(HttpStatus.BAD_REQUEST, ex);
-	}
-
-	@ExceptionHandler(ProviderRequestRejectedException.class)
-	ProblemDetail rejected(ProviderRequestRejectedException ex) {
-		ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, ex);
-		problem.setProperty("provider", ex.getProvider());
-		return problem;
-	}
-
-	@ExceptionHandler(NoEligibleProviderException.class)
-	ProblemDetail noEligibleProvider(NoEligibleProviderException ex) {
-		ProblemDetail problem = problem(HttpStatus.SERVICE_UNAVAILABLE, ex);
-		problem.setProperty("dataClass", ex.getDataClass());
-		return problem;
-	}
-
-	@ExceptionHandler(AllProvidersFailedException.class)
-	ProblemDetail allProvidersFailed(AllProvidersFailedException ex) {
-		ProblemDetail problem = problem(HttpStatus.SERVICE_UNAVAILABLE, ex);
-		problem.setProperty("attempts", attempts(ex.getAttempts()));
-		return problem;
-	}
-
 	@ExceptionHandler(ResilientAiException.class)
-	ProblemDetail other(ResilientAiException ex) {
-		return problem(HttpStatus.INTERNAL_SERVER_ERROR, ex);
+	ProblemDetail resilientAi(ResilientAiException ex) {
+		return problemFor(ex);
 	}
 
 	@ExceptionHandler(IllegalArgumentException.class)
@@ -60,14 +34,31 @@ class ProblemDetailsAdvice {
 		return problem;
 	}
 
-	static ProblemDetail problem(HttpStatus status, ResilientAiException ex) {
+	/**
+	 * The problem detail of one of the starter's exceptions: typed by the exception, 400 for
+	 * what the caller got wrong, 503 when no provider could serve the request.
+	 */
+	static ProblemDetail problemFor(ResilientAiException ex) {
+		HttpStatus status = (ex instanceof UnknownDataClassException || ex instanceof ProviderRequestRejectedException)
+				? HttpStatus.BAD_REQUEST
+				: (ex instanceof NoEligibleProviderException || ex instanceof AllProvidersFailedException)
+						? HttpStatus.SERVICE_UNAVAILABLE : HttpStatus.INTERNAL_SERVER_ERROR;
 		ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, ex.getMessage());
 		problem.setType(URI.create("urn:resilient-ai:" + ex.getClass().getSimpleName()));
 		problem.setTitle(ex.getClass().getSimpleName());
+		if (ex instanceof ProviderRequestRejectedException rejected) {
+			problem.setProperty("provider", rejected.getProvider());
+		}
+		else if (ex instanceof NoEligibleProviderException noEligible) {
+			problem.setProperty("dataClass", noEligible.getDataClass());
+		}
+		else if (ex instanceof AllProvidersFailedException failed) {
+			problem.setProperty("attempts", attempts(failed.getAttempts()));
+		}
 		return problem;
 	}
 
-	static List<Map<String, Object>> attempts(List<ProviderAttempt> attempts) {
+	private static List<Map<String, Object>> attempts(List<ProviderAttempt> attempts) {
 		return attempts.stream().map((attempt) -> {
 			Map<String, Object> entry = new java.util.LinkedHashMap<>();
 			entry.put("provider", attempt.provider());
