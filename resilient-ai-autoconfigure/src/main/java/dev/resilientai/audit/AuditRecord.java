@@ -56,6 +56,13 @@ public record AuditRecord(String requestId, @Nullable String dataClass, @Nullabl
 		/** The request named an unknown data class; no provider was called. */
 		UNKNOWN_DATA_CLASS,
 
+		/**
+		 * The request came through a {@code ChatClient} whose data-class advisor param could
+		 * not be read, and would have been routed below the most sensitive class; no
+		 * provider was called.
+		 */
+		DATA_CLASS_NOT_ENFORCEABLE,
+
 		/** No provider is allowed and enabled for the class; no provider was called. */
 		NO_ELIGIBLE_PROVIDER,
 

@@ -2,7 +2,9 @@ package dev.resilientai.client;
 
 import dev.resilientai.ResilientAiException;
 import dev.resilientai.ResilientChatClient;
+import dev.resilientai.failover.FailoverChatOptions;
 import dev.resilientai.failover.RoutingContext;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 
 import org.springframework.ai.chat.client.ChatClientRequest;
@@ -11,44 +13,64 @@ import org.springframework.ai.chat.client.advisor.api.CallAdvisor;
 import org.springframework.ai.chat.client.advisor.api.CallAdvisorChain;
 import org.springframework.ai.chat.client.advisor.api.StreamAdvisor;
 import org.springframework.ai.chat.client.advisor.api.StreamAdvisorChain;
+import org.springframework.ai.chat.prompt.Prompt;
 import org.springframework.core.Ordered;
 
 /**
- * Carries the request's data class from the advisor context (where
- * {@link ResilientChatClient.RequestSpec#dataClass(String)} and
- * {@code advisors(a -> a.param(ResilientChatClient.DATA_CLASS, ...))} put it) to the failover
- * model. It runs last before the model call, so every advisor before it, the tool-calling
- * loop included, has had its say, and no prompt content is ever read.
+ * Reads the request's data class from the {@link ResilientChatClient#DATA_CLASS} advisor
+ * param (where {@link ResilientChatClient.RequestSpec#dataClass(String)} puts it too) and
+ * writes it into the prompt's {@link FailoverChatOptions}, so that it travels with the
+ * {@code Prompt} to the failover model through every advisor and tool-calling round, and
+ * marks the options as read: a prompt from a {@code ChatClient} without this advisor is
+ * refused unless it is routed as the most sensitive class.
+ * <p>
+ * It runs first in the chain, so the whole request, tool calls and other advisors included,
+ * runs with the class current on its thread (and in its Reactor context): requests they make
+ * inherit it and may only raise it. It never reads prompt content. Prompts whose options are
+ * not {@code FailoverChatOptions} (a {@code ChatClient} over another model) are left as they
+ * are.
  */
 public final class RoutingAdvisor implements CallAdvisor, StreamAdvisor {
 
-	/** Just before Spring AI's model-call advisors, which run at lowest precedence. */
-	public static final int ORDER = Ordered.LOWEST_PRECEDENCE - 1000;
+	/** Before every advisor Spring AI ships, the tool-calling loop and memory included. */
+	public static final int ORDER = Ordered.HIGHEST_PRECEDENCE + 100;
 
 	@Override
 	public ChatClientResponse adviseCall(ChatClientRequest request, CallAdvisorChain chain) {
-		return routingContext(request).apply(() -> chain.nextCall(request));
+		RoutingContext routing = RoutingContext.of(dataClass(request));
+		ChatClientRequest routed = routed(request, routing);
+		return routing.apply(() -> chain.nextCall(routed));
 	}
 
 	@Override
 	public Flux<ChatClientResponse> adviseStream(ChatClientRequest request, StreamAdvisorChain chain) {
 		return Flux.defer(() -> {
-			RoutingContext routing = routingContext(request);
-			return chain.nextStream(request).contextWrite((context) -> context.put(RoutingContext.class, routing));
+			RoutingContext routing = RoutingContext.of(dataClass(request));
+			return routing.within(Flux.defer(() -> chain.nextStream(routed(request, routing))));
 		});
 	}
 
-	private static RoutingContext routingContext(ChatClientRequest request) {
+	private static @Nullable String dataClass(ChatClientRequest request) {
 		Object dataClass = request.context().get(ResilientChatClient.DATA_CLASS);
 		if (dataClass == null) {
-			return RoutingContext.DEFAULT;
+			return null;
 		}
-		if (!(dataClass instanceof String name)) {
-			throw new ResilientAiException(
-					"The advisor param '" + ResilientChatClient.DATA_CLASS + "' must be a String, not a "
-							+ dataClass.getClass().getName());
+		if (!(dataClass instanceof String name) || name.isBlank()) {
+			throw new ResilientAiException("The advisor param '" + ResilientChatClient.DATA_CLASS
+					+ "' must be a non-empty String, not " + ((dataClass instanceof String) ? "a blank one"
+							: "a " + dataClass.getClass().getName()));
 		}
-		return new RoutingContext(name);
+		return name;
+	}
+
+	private static ChatClientRequest routed(ChatClientRequest request, RoutingContext routing) {
+		Prompt prompt = request.prompt();
+		if (!(prompt.getOptions() instanceof FailoverChatOptions options)) {
+			return request;
+		}
+		FailoverChatOptions.Builder builder = options.mutate().routed(true);
+		routing.dataClasses().forEach(builder::dataClass);
+		return request.mutate().prompt(prompt.mutate().chatOptions(builder.build()).build()).build();
 	}
 
 	@Override

@@ -1,8 +1,11 @@
 package dev.resilientai.failover;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.jspecify.annotations.Nullable;
 
@@ -10,24 +13,39 @@ import org.springframework.ai.chat.prompt.ChatOptions;
 import org.springframework.ai.chat.prompt.DefaultChatOptionsBuilder;
 import org.springframework.ai.model.tool.DefaultToolCallingChatOptions;
 import org.springframework.ai.tool.ToolCallback;
+import org.springframework.util.Assert;
 
 /**
  * The options of a request to the failover model: portable options (temperature, max tokens,
  * top-p, stop sequences, tools...) that reach every provider, plus the provider-specific
  * options given on the request (such as {@code OpenAiChatOptions}), each of which reaches only
  * providers whose model takes options of that type.
+ * <p>
+ * The options also carry the request's data class, so that it travels with the
+ * {@code Prompt} through every advisor and tool-calling round to the failover model:
+ * {@link Builder#dataClass(String)} names one (any {@code ChatClient} over the failover model
+ * may set it with {@code .options(FailoverChatOptions.builder().dataClass("pii"))}), and
+ * resilient-ai's routing advisor adds the one named with the
+ * {@code ResilientChatClient.DATA_CLASS} advisor param. Classes only add up when options are
+ * combined: the failover model routes on the most sensitive one named.
  */
 public final class FailoverChatOptions extends DefaultToolCallingChatOptions {
 
 	private final List<ChatOptions> providerSpecific;
 
+	private final Set<String> dataClasses;
+
+	private final boolean routed;
+
 	private FailoverChatOptions(@Nullable List<ToolCallback> toolCallbacks, @Nullable Map<String, Object> toolContext,
 			@Nullable String model, @Nullable Double frequencyPenalty, @Nullable Integer maxTokens,
 			@Nullable Double presencePenalty, @Nullable List<String> stopSequences, @Nullable Double temperature,
-			@Nullable Integer topK, @Nullable Double topP, List<ChatOptions> providerSpecific) {
+			@Nullable Integer topK, @Nullable Double topP, List<ChatOptions> providerSpecific, Set<String> dataClasses, boolean routed) {
 		super(toolCallbacks, toolContext, model, frequencyPenalty, maxTokens, presencePenalty, stopSequences,
 				temperature, topK, topP);
 		this.providerSpecific = List.copyOf(providerSpecific);
+		this.dataClasses = Collections.unmodifiableSet(new LinkedHashSet<>(dataClasses));
+		this.routed = routed;
 	}
 
 	public static Builder builder() {
@@ -40,6 +58,23 @@ public final class FailoverChatOptions extends DefaultToolCallingChatOptions {
 	 */
 	public List<ChatOptions> getProviderSpecificOptions() {
 		return this.providerSpecific;
+	}
+
+	/**
+	 * Return the data classes named for the request, in the order named.
+	 * @return the classes, empty if none was named
+	 */
+	public Set<String> getDataClasses() {
+		return this.dataClasses;
+	}
+
+	/**
+	 * Whether resilient-ai's routing advisor has read the request's advisor params into these
+	 * options.
+	 * @return {@code true} once a routing advisor has seen the request
+	 */
+	public boolean isRouted() {
+		return this.routed;
 	}
 
 	@Override
@@ -56,17 +91,21 @@ public final class FailoverChatOptions extends DefaultToolCallingChatOptions {
 			.toolCallbacks(getToolCallbacks())
 			.toolContext(getToolContext());
 		builder.providerSpecific.addAll(this.providerSpecific);
+		builder.dataClasses.addAll(this.dataClasses);
+		builder.routed = this.routed;
 		return builder;
 	}
 
 	@Override
 	public boolean equals(@Nullable Object o) {
-		return super.equals(o) && this.providerSpecific.equals(((FailoverChatOptions) o).providerSpecific);
+		return super.equals(o) && this.providerSpecific.equals(((FailoverChatOptions) o).providerSpecific)
+				&& this.dataClasses.equals(((FailoverChatOptions) o).dataClasses)
+				&& this.routed == ((FailoverChatOptions) o).routed;
 	}
 
 	@Override
 	public int hashCode() {
-		return 31 * super.hashCode() + this.providerSpecific.hashCode();
+		return 31 * (31 * super.hashCode() + this.providerSpecific.hashCode()) + this.dataClasses.hashCode();
 	}
 
 	/**
@@ -77,10 +116,39 @@ public final class FailoverChatOptions extends DefaultToolCallingChatOptions {
 
 		private List<ChatOptions> providerSpecific = new ArrayList<>();
 
+		private Set<String> dataClasses = new LinkedHashSet<>();
+
+		private boolean routed;
+
+		/**
+		 * Name a data class for the request (one of {@code resilient-ai.data-classes}).
+		 * Classes add up: the request is routed as the most sensitive class named.
+		 * @param dataClass the class
+		 * @return this builder
+		 */
+		public Builder dataClass(String dataClass) {
+			Assert.hasText(dataClass, "'dataClass' must not be empty");
+			this.dataClasses.add(dataClass);
+			return this;
+		}
+
+		/**
+		 * Mark the options as read by resilient-ai's routing advisor, which has added the
+		 * class named by the request's advisor param, if any. Set by the advisor, not by
+		 * applications.
+		 * @param routed whether the routing advisor has seen the request
+		 * @return this builder
+		 */
+		public Builder routed(boolean routed) {
+			this.routed = routed;
+			return this;
+		}
+
 		@Override
 		public Builder clone() {
 			Builder copy = super.clone();
 			copy.providerSpecific = new ArrayList<>(this.providerSpecific);
+			copy.dataClasses = new LinkedHashSet<>(this.dataClasses);
 			return copy;
 		}
 
@@ -89,6 +157,8 @@ public final class FailoverChatOptions extends DefaultToolCallingChatOptions {
 			super.combineWith(other);
 			if (other instanceof Builder failover) {
 				this.providerSpecific.addAll(failover.providerSpecific);
+				this.dataClasses.addAll(failover.dataClasses);
+				this.routed |= failover.routed;
 			}
 			else if (other.getClass() != DefaultChatOptionsBuilder.class
 					&& other.getClass() != DefaultToolCallingChatOptions.Builder.class) {
@@ -101,7 +171,7 @@ public final class FailoverChatOptions extends DefaultToolCallingChatOptions {
 		public FailoverChatOptions build() {
 			return new FailoverChatOptions(this.toolCallbacks, this.toolContext, this.model, this.frequencyPenalty,
 					this.maxTokens, this.presencePenalty, this.stopSequences, this.temperature, this.topK, this.topP,
-					this.providerSpecific);
+					this.providerSpecific, this.dataClasses, this.routed);
 		}
 
 	}

@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 import dev.resilientai.AllProvidersFailedException;
+import dev.resilientai.DataClassNotEnforceableException;
 import dev.resilientai.ErrorKind;
 import dev.resilientai.FallbackResponder;
 import dev.resilientai.NoEligibleProviderException;
@@ -145,15 +146,18 @@ public class FailoverExecutor implements AutoCloseable {
 		RequestTrace trace = new RequestTrace(context, false);
 		try {
 			List<Provider> eligible = eligibleProviders(prompt, context, trace);
-			try {
-				return callEligible(prompt, eligible, trace);
-			}
-			catch (AllProvidersFailedException ex) {
-				if (this.fallback == null) {
-					throw ex;
+			// requests made while this one runs (tools, advisors, models that call back) inherit its class
+			return inherited(trace).apply(() -> {
+				try {
+					return callEligible(prompt, eligible, trace);
 				}
-				return fallBack(prompt, ex, trace);
-			}
+				catch (AllProvidersFailedException ex) {
+					if (this.fallback == null) {
+						throw ex;
+					}
+					return fallBack(prompt, ex, trace);
+				}
+			});
 		}
 		catch (RuntimeException ex) {
 			trace.ended(ex);
@@ -166,13 +170,18 @@ public class FailoverExecutor implements AutoCloseable {
 
 	/**
 	 * The providers allowed for the request's data class and enabled, in routing order. The
-	 * class is settled first, and the set is computed before any health is looked at, so
-	 * nothing downstream can reach a provider outside it.
+	 * class is settled first (the most sensitive class named for the request, or the
+	 * default; then raised by the classifiers), and the set is computed before any health is
+	 * looked at, so nothing downstream can reach a provider outside it.
 	 */
 	private List<Provider> eligibleProviders(Prompt prompt, RoutingContext context, RequestTrace trace) {
-		String resolved = this.policy.resolve(context.dataClass());
+		String resolved = this.policy.resolve(context.dataClasses());
+		trace.requested(context.dataClasses().isEmpty() ? null : resolved);
 		String dataClass = this.policy.escalate(prompt, resolved);
 		trace.classified(resolved, dataClass);
+		if (context.advisorParamsUnread() && !this.policy.isMostSensitive(dataClass)) {
+			throw new DataClassNotEnforceableException(dataClass);
+		}
 		List<Provider> eligible = new ArrayList<>(this.providers.size());
 		boolean anyAllowed = false;
 		for (Provider provider : this.providers) {
@@ -193,6 +202,13 @@ public class FailoverExecutor implements AutoCloseable {
 					anyAllowed ? "every provider allowed for it is disabled" : "no provider is allowed for it");
 		}
 		return eligible;
+	}
+
+	/**
+	 * What requests made inside this one inherit: its class, once settled.
+	 */
+	private RoutingContext inherited(RequestTrace trace) {
+		return this.policy.isEnforced() ? RoutingContext.of(trace.dataClass()) : RoutingContext.DEFAULT;
 	}
 
 	private ChatResponse callEligible(Prompt prompt, List<Provider> eligible, RequestTrace trace) {
@@ -333,11 +349,12 @@ public class FailoverExecutor implements AutoCloseable {
 		AtomicBoolean finished = new AtomicBoolean();
 		CircuitBreaker breaker = provider.getCircuitBreaker();
 		Duration idleTimeout = this.settings.streamIdleTimeout();
-		return Flux.using(StreamCancellation::open,
-				(cancellation) -> provider.getModel()
+		RoutingContext inherited = inherited(state.trace);
+		return inherited.within(Flux.using(StreamCancellation::open,
+				(cancellation) -> inherited.apply(() -> provider.getModel()
 					.stream(provider.promptFor(prompt, cancellation.tag()))
-					.doOnCancel(cancellation::cancel),
-				StreamCancellation::close)
+					.doOnCancel(cancellation::cancel)),
+				StreamCancellation::close))
 			.timeout(Mono.delay(firstChunkTimeout), (chunk) -> Mono.delay(untilNextChunk(idleTimeout, state.deadline)))
 			.concatWith(Mono.defer(() -> (delivered.get() == 0)
 					? Mono.error(new IncompleteStreamException(ErrorKind.INVALID_RESPONSE))

@@ -7,6 +7,7 @@ import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 
 import dev.resilientai.AllProvidersFailedException;
+import dev.resilientai.DataClassNotEnforceableException;
 import dev.resilientai.NoEligibleProviderException;
 import dev.resilientai.ProviderAttempt;
 import dev.resilientai.ProviderRequestRejectedException;
@@ -26,7 +27,7 @@ final class RequestTrace {
 
 	private final long start = System.nanoTime();
 
-	private final @Nullable String requestedDataClass;
+	private @Nullable String requestedDataClass;
 
 	private final boolean streaming;
 
@@ -45,8 +46,17 @@ final class RequestTrace {
 	RequestTrace(RoutingContext context, boolean streaming) {
 		ThreadLocalRandom random = ThreadLocalRandom.current();
 		this.requestId = new UUID(random.nextLong(), random.nextLong()).toString();
-		this.requestedDataClass = context.dataClass();
+		// until the class is resolved: the last class named, so an unknown one shows in the audit
+		String last = null;
+		for (String dataClass : context.dataClasses()) {
+			last = dataClass;
+		}
+		this.requestedDataClass = last;
 		this.streaming = streaming;
+	}
+
+	void requested(@Nullable String requested) {
+		this.requestedDataClass = requested;
 	}
 
 	void classified(String resolved, String escalated) {
@@ -121,6 +131,9 @@ final class RequestTrace {
 	private static AuditOutcome outcomeOf(Throwable failure) {
 		if (failure instanceof UnknownDataClassException) {
 			return AuditOutcome.UNKNOWN_DATA_CLASS;
+		}
+		if (failure instanceof DataClassNotEnforceableException) {
+			return AuditOutcome.DATA_CLASS_NOT_ENFORCEABLE;
 		}
 		if (failure instanceof NoEligibleProviderException) {
 			return AuditOutcome.NO_ELIGIBLE_PROVIDER;

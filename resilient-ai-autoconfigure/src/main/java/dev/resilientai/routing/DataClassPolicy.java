@@ -1,5 +1,6 @@
 package dev.resilientai.routing;
 
+import java.util.Collection;
 import java.util.List;
 
 import dev.resilientai.DataClassifier;
@@ -82,6 +83,34 @@ public final class DataClassPolicy {
 			throw new UnknownDataClassException(requested, this.classes);
 		}
 		return requested;
+	}
+
+	/**
+	 * Resolve the class of a request from every class named for it: the most sensitive one,
+	 * or the default when none was named.
+	 * @param requested the classes named (by the request, its client, or an outer request)
+	 * @return the request's class
+	 * @throws UnknownDataClassException if any named class is not known
+	 */
+	public String resolve(Collection<String> requested) {
+		String result = null;
+		for (String dataClass : requested) {
+			resolve(dataClass);
+			if (result == null || rank(dataClass) > rank(result)) {
+				result = dataClass;
+			}
+		}
+		return (result != null) ? result : this.defaultClass;
+	}
+
+	/**
+	 * Whether no class is more sensitive than the given one, so that no caller could have
+	 * asked for stricter routing.
+	 * @param dataClass a known class
+	 * @return {@code true} for the most sensitive class, or when classes are off
+	 */
+	public boolean isMostSensitive(String dataClass) {
+		return !isEnforced() || rank(dataClass) == this.classes.size() - 1;
 	}
 
 	/**

@@ -53,7 +53,7 @@ public abstract class ThreeProviderHttpTests {
 	}
 
 	/**
-	 * Call each model once outside the failover loop, so that the first attempt of a test is
+	 * Call and stream each model once outside the failover loop, so that the first attempt of a test is
 	 * not slowed past the tests' short attempt timeouts by class loading and client start-up.
 	 */
 	@BeforeEach
@@ -67,6 +67,13 @@ public abstract class ThreeProviderHttpTests {
 				}
 				catch (RuntimeException ex) {
 					// the stub's answer does not matter
+				}
+				try {
+					model.stream(new org.springframework.ai.chat.prompt.Prompt("warm-up", model.getOptions()))
+						.blockLast(java.time.Duration.ofSeconds(5));
+				}
+				catch (RuntimeException ex) {
+					// nor does the stream's: this starts the streaming clients
 				}
 			}
 			openAiServer.resetRequests();
