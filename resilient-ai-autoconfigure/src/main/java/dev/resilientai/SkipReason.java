@@ -11,7 +11,12 @@ public enum SkipReason {
 	/** The provider's circuit breaker is open (or its half-open probes are taken). */
 	BREAKER_OPEN,
 
-	/** The provider answered 429 with {@code Retry-After} and is resting until then. */
+	/** The provider's bulkhead is full: as many requests as it allows are waiting on it already. */
+	BULKHEAD_FULL,
+
+	/**
+	 * The provider answered 429 (or 503) with {@code Retry-After} and is resting until then.
+	 */
 	RATE_LIMITED,
 
 	/** The provider is disabled. */

@@ -13,6 +13,9 @@ import java.util.Map;
 import dev.resilientai.failover.FailoverChatModel;
 import dev.resilientai.failover.Provider;
 import dev.resilientai.provider.ChatClientChatModel;
+import io.github.resilience4j.bulkhead.Bulkhead;
+import io.github.resilience4j.bulkhead.BulkheadConfig;
+import io.github.resilience4j.bulkhead.BulkheadRegistry;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
@@ -57,15 +60,28 @@ class ProviderFactory {
 		.writableStackTraceEnabled(false)
 		.build();
 
+	/**
+	 * The bulkhead defaults when the {@code resilient-ai} shared configuration is absent from
+	 * the registry; the same values as {@link ResilientAiEnvironmentPostProcessor}.
+	 */
+	static final BulkheadConfig BULKHEAD_DEFAULTS = BulkheadConfig.custom()
+		.maxConcurrentCalls(ResilientAiEnvironmentPostProcessor.DEFAULT_MAX_CONCURRENT_CALLS)
+		.maxWaitDuration(Duration.ZERO)
+		.writableStackTraceEnabled(false)
+		.build();
+
 	private final ListableBeanFactory beanFactory;
+
+	private final BulkheadRegistry bulkheads;
 
 	private final CircuitBreakerRegistry registry;
 
 	private final ResilientAiProperties properties;
 
-	ProviderFactory(ListableBeanFactory beanFactory, CircuitBreakerRegistry registry,
+	ProviderFactory(ListableBeanFactory beanFactory, CircuitBreakerRegistry registry, BulkheadRegistry bulkheads,
 			ResilientAiProperties properties) {
 		this.beanFactory = beanFactory;
+		this.bulkheads = bulkheads;
 		this.registry = registry;
 		this.properties = properties;
 	}
@@ -92,7 +108,7 @@ class ProviderFactory {
 			Set<String> allowed = this.properties.getDataClasses().isEmpty() ? null
 					: new LinkedHashSet<>(Objects.requireNonNullElse(config.getAllowedDataClasses(), List.of()));
 			providers.add(new Provider(name, priority, timeout, config.isEnabled(), model, circuitBreaker(name, timeout),
-					allowed));
+					bulkhead(name), allowed));
 		}
 		return providers;
 	}
@@ -128,7 +144,8 @@ class ProviderFactory {
 			}
 			taken.add(name);
 			providers.add(new Provider(name, NO_PRIORITY, timeout, true,
-					this.beanFactory.getBean(beanName, ChatModel.class), circuitBreaker(name, timeout)));
+					this.beanFactory.getBean(beanName, ChatModel.class), circuitBreaker(name, timeout), bulkhead(name),
+					null));
 		}
 		if (providers.isEmpty()) {
 			throw new InvalidConfigurationPropertyValueException("resilient-ai.providers", "(none)",
@@ -197,6 +214,18 @@ class ProviderFactory {
 				.build();
 			return this.registry.circuitBreaker(name, config);
 		});
+	}
+
+	/**
+	 * The provider's bulkhead: the one Resilience4j made from
+	 * {@code resilience4j.bulkhead.instances.<name>} if the application configured it,
+	 * otherwise one from the shared {@code resilient-ai} configuration.
+	 */
+	private Bulkhead bulkhead(String name) {
+		return this.bulkheads.find(name)
+			.orElseGet(() -> this.bulkheads.bulkhead(name,
+					this.bulkheads.getConfiguration(ResilientAiEnvironmentPostProcessor.BULKHEAD_CONFIG)
+						.orElse(BULKHEAD_DEFAULTS)));
 	}
 
 	static Duration positive(String property, @Nullable Duration value) {

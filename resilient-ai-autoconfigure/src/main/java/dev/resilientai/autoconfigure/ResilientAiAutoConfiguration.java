@@ -16,6 +16,7 @@ import dev.resilientai.failover.FailoverSettings;
 import dev.resilientai.failover.Provider;
 import dev.resilientai.routing.DataClassPolicy;
 import dev.resilientai.routing.PersonalDataClassifier;
+import io.github.resilience4j.bulkhead.BulkheadRegistry;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.micrometer.observation.ObservationRegistry;
 import org.apache.commons.logging.Log;
@@ -43,7 +44,8 @@ import org.springframework.core.env.Environment;
 @AutoConfiguration(afterName = {
 		// Resilience4j's registry binds resilience4j.circuitbreaker.* before the providers'
 		// breakers are taken from it.
-		"io.github.resilience4j.springboot.circuitbreaker.autoconfigure.CircuitBreakerAutoConfiguration" })
+		"io.github.resilience4j.springboot.circuitbreaker.autoconfigure.CircuitBreakerAutoConfiguration",
+		"io.github.resilience4j.springboot.bulkhead.autoconfigure.BulkheadAutoConfiguration" })
 @EnableConfigurationProperties(ResilientAiProperties.class)
 public final class ResilientAiAutoConfiguration {
 
@@ -56,6 +58,12 @@ public final class ResilientAiAutoConfiguration {
 	@ConditionalOnMissingBean
 	CircuitBreakerRegistry circuitBreakerRegistry() {
 		return CircuitBreakerRegistry.ofDefaults();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	BulkheadRegistry bulkheadRegistry() {
+		return BulkheadRegistry.ofDefaults();
 	}
 
 	@Bean
@@ -98,12 +106,13 @@ public final class ResilientAiAutoConfiguration {
 	@Bean(destroyMethod = "close")
 	@ConditionalOnMissingBean
 	FailoverExecutor resilientAiFailoverExecutor(ResilientAiProperties properties, ListableBeanFactory beanFactory,
-			CircuitBreakerRegistry circuitBreakerRegistry, ErrorClassifier errorClassifier,
+			CircuitBreakerRegistry circuitBreakerRegistry, BulkheadRegistry bulkheadRegistry,
+			ErrorClassifier errorClassifier,
 			DataClassPolicy resilientAiDataClassPolicy, AuditPublisher resilientAiAuditPublisher,
 			ObjectProvider<FallbackResponder> fallbackResponder, Environment environment) {
 		warnAboutInnerRetries(environment);
 		warnAboutPromptLogging(environment);
-		List<Provider> providers = new ProviderFactory(beanFactory, circuitBreakerRegistry, properties)
+		List<Provider> providers = new ProviderFactory(beanFactory, circuitBreakerRegistry, bulkheadRegistry, properties)
 			.createProviders();
 		ResilientAiProperties.Failover failover = properties.getFailover();
 		if (failover.getMaxAttemptsPerProvider() < 1) {

@@ -38,6 +38,18 @@ public class ResilientAiEnvironmentPostProcessor implements EnvironmentPostProce
 
 	private static final String BREAKER = "resilience4j.circuitbreaker.configs." + CIRCUIT_BREAKER_CONFIG + ".";
 
+	/** Name of the shared Resilience4j bulkhead configuration of the providers. */
+	public static final String BULKHEAD_CONFIG = "resilient-ai";
+
+	private static final String BULKHEAD = "resilience4j.bulkhead.configs." + BULKHEAD_CONFIG + ".";
+
+	/**
+	 * How many requests may wait on one provider at once by default: an eighth of a servlet
+	 * container's default 200 request threads, so that a hung provider holds at most 25 of
+	 * them and the rest go straight to the next provider.
+	 */
+	public static final int DEFAULT_MAX_CONCURRENT_CALLS = 25;
+
 	/** Loggers that write HTTP request bodies, and so prompts, at DEBUG. */
 	static final List<String> PROMPT_LOGGERS = List.of("org.springframework.web.client.DefaultRestClient",
 			"org.springframework.http.codec", "org.springframework.web.HttpLogging");
@@ -64,6 +76,8 @@ public class ResilientAiEnvironmentPostProcessor implements EnvironmentPostProce
 		defaults.put(BREAKER + "permitted-number-of-calls-in-half-open-state", 2);
 		defaults.put(BREAKER + "automatic-transition-from-open-to-half-open-enabled", false);
 		defaults.put(BREAKER + "writable-stack-trace-enabled", false);
+		defaults.put(BULKHEAD + "max-concurrent-calls", DEFAULT_MAX_CONCURRENT_CALLS);
+		defaults.put(BULKHEAD + "max-wait-duration", "0ms");
 		DEFAULTS = Map.copyOf(defaults);
 	}
 
@@ -80,6 +94,10 @@ public class ResilientAiEnvironmentPostProcessor implements EnvironmentPostProce
 			String instance = "resilience4j.circuitbreaker.instances." + provider;
 			if (binder.bind(instance, Bindable.mapOf(String.class, Object.class)).isBound()) {
 				defaults.put(instance + ".base-config", CIRCUIT_BREAKER_CONFIG);
+			}
+			String bulkhead = "resilience4j.bulkhead.instances." + provider;
+			if (binder.bind(bulkhead, Bindable.mapOf(String.class, Object.class)).isBound()) {
+				defaults.put(bulkhead + ".base-config", BULKHEAD_CONFIG);
 			}
 		}
 		environment.getPropertySources().addLast(new MapPropertySource(PROPERTY_SOURCE_NAME, defaults));

@@ -6,6 +6,8 @@ import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 
+import io.github.resilience4j.bulkhead.Bulkhead;
+import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import org.jspecify.annotations.Nullable;
 
@@ -17,7 +19,8 @@ import org.springframework.util.ClassUtils;
 
 /**
  * One provider the failover loop can route to: a Spring AI {@link ChatModel}, its circuit
- * breaker, its attempt timeout, and its run-time state (enabled, resting after a 429).
+ * breaker and bulkhead, its attempt timeout, and its run-time state (enabled, resting after a
+ * 429 or a 503 with {@code Retry-After}).
  */
 public final class Provider {
 
@@ -33,6 +36,8 @@ public final class Provider {
 	private final ChatModel model;
 
 	private final CircuitBreaker circuitBreaker;
+
+	private final Bulkhead bulkhead;
 
 	private final @Nullable Set<String> allowedDataClasses;
 
@@ -57,6 +62,23 @@ public final class Provider {
 	 */
 	public Provider(String name, int priority, Duration timeout, boolean enabled, ChatModel model,
 			CircuitBreaker circuitBreaker, @Nullable Set<String> allowedDataClasses) {
+		this(name, priority, timeout, enabled, model, circuitBreaker,
+				Bulkhead.of(name, BulkheadConfig.custom().maxWaitDuration(Duration.ZERO).build()), allowedDataClasses);
+	}
+
+	/**
+	 * Create a provider.
+	 * @param name the provider name (also its breaker's and bulkhead's name)
+	 * @param priority lower is tried first
+	 * @param timeout the timeout of one attempt
+	 * @param enabled whether it takes traffic
+	 * @param model the model it calls
+	 * @param circuitBreaker its breaker
+	 * @param bulkhead its bulkhead, which bounds the requests waiting on it at once
+	 * @param allowedDataClasses the data classes it may serve (in this order), or {@code null} for every class
+	 */
+	public Provider(String name, int priority, Duration timeout, boolean enabled, ChatModel model,
+			CircuitBreaker circuitBreaker, Bulkhead bulkhead, @Nullable Set<String> allowedDataClasses) {
 		Assert.hasText(name, "'name' must not be empty");
 		Assert.isTrue((timeout.compareTo(Duration.ZERO) > 0), "'timeout' must be positive");
 		this.name = name;
@@ -65,6 +87,7 @@ public final class Provider {
 		this.enabled = enabled;
 		this.model = model;
 		this.circuitBreaker = circuitBreaker;
+		this.bulkhead = bulkhead;
 		this.allowedDataClasses = (allowedDataClasses != null)
 				? java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(allowedDataClasses)) : null;
 	}
@@ -155,6 +178,10 @@ public final class Provider {
 		return this.circuitBreaker;
 	}
 
+	public Bulkhead getBulkhead() {
+		return this.bulkhead;
+	}
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -164,7 +191,7 @@ public final class Provider {
 	}
 
 	/**
-	 * Return until when the provider rests after a 429 with {@code Retry-After}, if it does.
+	 * Return until when the provider rests after a 429 or 503 with {@code Retry-After}, if it does.
 	 * @return the instant the rest ends, or {@code null}
 	 */
 	public @Nullable Instant getRateLimitedUntil() {
@@ -172,7 +199,7 @@ public final class Provider {
 	}
 
 	/**
-	 * Whether the provider is resting after a 429 at the clock's current time.
+	 * Whether the provider is resting after a {@code Retry-After} at the clock's current time.
 	 * @param clock the clock to read
 	 * @return {@code true} while the provider must not be called
 	 */
@@ -191,7 +218,7 @@ public final class Provider {
 	}
 
 	/**
-	 * End a rest after a 429 early.
+	 * End a rest after a {@code Retry-After} early.
 	 */
 	public void clearRateLimit() {
 		this.rateLimitedUntil.set(null);

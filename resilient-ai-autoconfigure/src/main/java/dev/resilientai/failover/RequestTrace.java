@@ -144,6 +144,9 @@ final class RequestTrace {
 		if (failure instanceof ProviderRequestRejectedException) {
 			return AuditOutcome.REJECTED;
 		}
+		if (failure instanceof dev.resilientai.RequestInterruptedException) {
+			return AuditOutcome.CANCELLED;
+		}
 		if (failure instanceof StreamInterruptedException) {
 			return AuditOutcome.STREAM_INTERRUPTED;
 		}

@@ -1,0 +1,113 @@
+package dev.resilientai.failover;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import dev.resilientai.SkipReason;
+import io.github.resilience4j.bulkhead.Bulkhead;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The right to make one attempt on a provider: a slot of its bulkhead and a permission of its
+ * circuit breaker, taken together and given back together, exactly once, whatever the attempt
+ * ends in. The first of {@link #succeeded}, {@link #failed} and {@link #released} wins; later
+ * calls do nothing, so racing paths (a stream's completion and its cancellation, a timeout and
+ * an answer) can each complete the permit without counting twice.
+ */
+final class Permit {
+
+	private final CircuitBreaker circuitBreaker;
+
+	private final Bulkhead bulkhead;
+
+	private final AtomicBoolean completed = new AtomicBoolean();
+
+	private Permit(Provider provider) {
+		this.circuitBreaker = provider.getCircuitBreaker();
+		this.bulkhead = provider.getBulkhead();
+	}
+
+	/**
+	 * Take a bulkhead slot, then a breaker permission, of a provider.
+	 * @param provider the provider
+	 * @param trace records why the provider was skipped, if it was
+	 * @return the permit, or {@code null} if the provider must be skipped
+	 */
+	static @Nullable Permit acquire(Provider provider, RequestTrace trace) {
+		Bulkhead bulkhead = provider.getBulkhead();
+		if (!bulkhead.tryAcquirePermission()) {
+			trace.skip(provider, SkipReason.BULKHEAD_FULL);
+			return null;
+		}
+		boolean permitted = false;
+		try {
+			permitted = provider.getCircuitBreaker().tryAcquirePermission();
+		}
+		finally {
+			if (!permitted) {
+				bulkhead.onComplete();
+			}
+		}
+		if (!permitted) {
+			trace.skip(provider, SkipReason.BREAKER_OPEN);
+			return null;
+		}
+		return new Permit(provider);
+	}
+
+	/**
+	 * The attempt answered.
+	 * @param duration the time the breaker judges slowness by: the whole call, or a stream's
+	 * wait for its first chunk
+	 */
+	void succeeded(Duration duration) {
+		if (this.completed.compareAndSet(false, true)) {
+			try {
+				this.circuitBreaker.onSuccess(duration.toNanos(), TimeUnit.NANOSECONDS);
+			}
+			finally {
+				this.bulkhead.onComplete();
+			}
+		}
+	}
+
+	/**
+	 * The attempt failed in a way that counts against the provider.
+	 * @param duration how long the attempt took
+	 * @param failure what it failed with
+	 */
+	void failed(Duration duration, Throwable failure) {
+		if (this.completed.compareAndSet(false, true)) {
+			try {
+				this.circuitBreaker.onError(duration.toNanos(), TimeUnit.NANOSECONDS, failure);
+			}
+			finally {
+				this.bulkhead.onComplete();
+			}
+		}
+	}
+
+	/**
+	 * The attempt ended in a way that says nothing about the provider's health (the caller
+	 * cancelled it, the provider rejected the request as invalid, it rests after
+	 * {@code Retry-After}): the breaker permission and the bulkhead slot are given back
+	 * unrecorded.
+	 */
+	void released() {
+		if (this.completed.compareAndSet(false, true)) {
+			try {
+				this.circuitBreaker.releasePermission();
+			}
+			finally {
+				this.bulkhead.onComplete();
+			}
+		}
+	}
+
+	boolean isCompleted() {
+		return this.completed.get();
+	}
+
+}

@@ -1,0 +1,223 @@
+package dev.resilientai.failover;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+
+import dev.resilientai.ErrorKind;
+import dev.resilientai.ProviderAttempt;
+import dev.resilientai.ProviderRequestRejectedException;
+import dev.resilientai.ResilientAiException;
+import dev.resilientai.SkipReason;
+import dev.resilientai.StreamInterruptedException;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+import org.springframework.ai.chat.model.ChatResponse;
+import org.springframework.ai.chat.model.Generation;
+import org.springframework.ai.chat.prompt.Prompt;
+
+/**
+ * The loop of a stream: tries the eligible providers in order until one starts answering.
+ * The attempt timeout bounds the wait for the first chunk, the idle timeout each later
+ * silence, the request deadline the whole stream. Failures before the first chunk move on to
+ * the next provider; after it the stream ends in {@link StreamInterruptedException} and
+ * nothing from another provider is spliced in. The breaker judges a stream's slowness by its
+ * first chunk, not by the length of a healthy answer.
+ */
+final class StreamPath {
+
+	/** Key of the response metadata in which Spring AI's Ollama model marks its last line. */
+	private static final String OLLAMA_DONE = "done";
+
+	private final FailoverSettings settings;
+
+	private final FailureRecorder failures;
+
+	private final Clock clock;
+
+	StreamPath(FailoverSettings settings, FailureRecorder failures, Clock clock) {
+		this.settings = settings;
+		this.failures = failures;
+		this.clock = clock;
+	}
+
+	/**
+	 * Stream the prompt from the first eligible provider that starts answering.
+	 * @param prompt the prompt
+	 * @param eligible the providers, in routing order
+	 * @param trace the request's trace
+	 * @param inherited the context requests made by the providers' streams inherit
+	 * @param tag adds the provider and attempt count to each chunk
+	 * @param noAnswer the stream to fall back on when no provider answered
+	 * @return the chunks
+	 */
+	Flux<ChatResponse> stream(Prompt prompt, List<Provider> eligible, RequestTrace trace, RoutingContext inherited,
+			ChunkTagger tag, Function<RequestTrace, Flux<ChatResponse>> noAnswer) {
+		State state = new State(prompt, eligible, System.nanoTime() + this.settings.timeout().toNanos(), trace,
+				inherited, tag, noAnswer);
+		return from(0, state);
+	}
+
+	private Flux<ChatResponse> from(int start, State state) {
+		for (int index = start; index < state.eligible.size(); index++) {
+			Provider provider = state.eligible.get(index);
+			if (provider.isRateLimited(this.clock)) {
+				state.trace.skip(provider, SkipReason.RATE_LIMITED);
+				continue;
+			}
+			long remaining = state.deadline - System.nanoTime();
+			if (remaining <= 0) {
+				state.trace.skip(provider, SkipReason.DEADLINE_EXCEEDED);
+				continue;
+			}
+			Permit permit = Permit.acquire(provider, state.trace);
+			if (permit == null) {
+				continue;
+			}
+			return attempt(index, provider, permit, state,
+					Duration.ofNanos(Math.min(provider.getTimeout().toNanos(), remaining)));
+		}
+		return state.noAnswer.apply(state.trace);
+	}
+
+	/**
+	 * One stream attempt. Its permit is completed exactly once: on completion (with the time
+	 * to the first chunk), on a failure (a breaker failure or a release, by classification),
+	 * on cancellation (released), or, for anything else, when the attempt's stream ends.
+	 */
+	private Flux<ChatResponse> attempt(int index, Provider provider, Permit permit, State state,
+			Duration firstChunkTimeout) {
+		int attemptNumber = state.trace.startCall();
+		long start = System.nanoTime();
+		AtomicLong firstChunkAt = new AtomicLong();
+		AtomicLong delivered = new AtomicLong();
+		AtomicBoolean finished = new AtomicBoolean();
+		Duration idleTimeout = this.settings.streamIdleTimeout();
+		Flux<ChatResponse> source = Flux.using(StreamCancellation::open,
+				(cancellation) -> open(provider, permit, state, cancellation, start),
+				StreamCancellation::close);
+		return state.inherited.within(source)
+			.timeout(Mono.delay(firstChunkTimeout), (chunk) -> Mono.delay(untilNextChunk(idleTimeout, state.deadline)))
+			.concatWith(Mono.defer(() -> (delivered.get() == 0)
+					? Mono.error(new IncompleteStreamException(ErrorKind.INVALID_RESPONSE))
+					: finished.get() ? Mono.empty() : Mono.error(new IncompleteStreamException(ErrorKind.TRUNCATED))))
+			.map((chunk) -> {
+				if (delivered.getAndIncrement() == 0) {
+					firstChunkAt.set(System.nanoTime());
+				}
+				if (isLastChunk(chunk)) {
+					finished.set(true);
+				}
+				return state.tag.tag(chunk, provider.getName(), attemptNumber);
+			})
+			.doOnComplete(() -> {
+				permit.succeeded(Duration.ofNanos(firstChunkAt.get() - start));
+				state.trace.succeeded(provider.getName(), Duration.ofNanos(System.nanoTime() - start));
+			})
+			.doOnCancel(permit::released)
+			.onErrorResume((failure) -> failed(index, provider, permit, state, failure, start, delivered.get()))
+			.doFinally((signal) -> permit.released());
+	}
+
+	private Flux<ChatResponse> open(Provider provider, Permit permit, State state, StreamCancellation cancellation,
+			long start) {
+		try {
+			return state.inherited
+				.apply(() -> provider.getModel().stream(provider.promptFor(state.prompt, cancellation.tag())))
+				.doOnCancel(cancellation::cancel);
+		}
+		catch (Error error) {
+			permit.failed(Duration.ofNanos(System.nanoTime() - start), error);
+			throw error;
+		}
+	}
+
+	private Flux<ChatResponse> failed(int index, Provider provider, Permit permit, State state, Throwable failure,
+			long start, long delivered) {
+		Duration duration = Duration.ofNanos(System.nanoTime() - start);
+		if (failure instanceof Error error) {
+			permit.failed(duration, error);
+			return Flux.error(error);
+		}
+		Classification classification = (failure instanceof IncompleteStreamException incomplete)
+				? new Classification(incomplete.kind, null, null) : this.failures.classify(failure);
+		state.trace.failed(ProviderAttempt.failure(provider.getName(), classification.kind(),
+				classification.httpStatus(), duration));
+		if (delivered > 0) {
+			permit.failed(duration, failure);
+			return Flux.error(new StreamInterruptedException(provider.getName(), delivered, classification.kind()));
+		}
+		this.failures.record(provider, permit, classification, failure, duration);
+		if (!classification.kind().isFailover()) {
+			return Flux.error(
+					new ProviderRequestRejectedException(provider.getName(), classification.httpStatus(), failure));
+		}
+		return from(index + 1, state);
+	}
+
+	/**
+	 * The longest wait for the next chunk: the idle timeout, cut short by the request's
+	 * deadline, which bounds the whole stream as it bounds a call.
+	 */
+	private static Duration untilNextChunk(Duration idleTimeout, long deadline) {
+		long remaining = Math.max(0, deadline - System.nanoTime());
+		return (remaining < idleTimeout.toNanos()) ? Duration.ofNanos(remaining) : idleTimeout;
+	}
+
+	/**
+	 * Whether a chunk is its stream's last as the provider's client signals it: a finish
+	 * reason (OpenAI's {@code finish_reason}, which Spring AI reports as {@code _UNKNOWN} on
+	 * other chunks; Anthropic's {@code stop_reason}; Ollama's {@code done_reason}), or
+	 * Ollama's {@code done: true} line, which Spring AI gives no finish reason when Ollama
+	 * leaves out its optional token counters (a prompt served from its cache).
+	 */
+	static boolean isLastChunk(ChatResponse chunk) {
+		if (Boolean.TRUE.equals(chunk.getMetadata().get(OLLAMA_DONE))) {
+			return true;
+		}
+		for (Generation generation : chunk.getResults()) {
+			String reason = generation.getMetadata().getFinishReason();
+			if (reason != null && !reason.isBlank() && !"null".equalsIgnoreCase(reason)
+					&& !"_UNKNOWN".equals(reason)) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	/**
+	 * Adds the provider and attempt count to a chunk.
+	 */
+	@FunctionalInterface
+	interface ChunkTagger {
+
+		ChatResponse tag(ChatResponse chunk, String provider, int attempts);
+
+	}
+
+	/**
+	 * A stream that completed without a chunk or without its end marker.
+	 */
+	private static final class IncompleteStreamException extends ResilientAiException {
+
+		private static final long serialVersionUID = 1L;
+
+		private final transient ErrorKind kind;
+
+		IncompleteStreamException(ErrorKind kind) {
+			super((kind == ErrorKind.TRUNCATED) ? "The stream ended without its end marker"
+					: "The stream ended without a chunk");
+			this.kind = kind;
+		}
+
+	}
+
+	private record State(Prompt prompt, List<Provider> eligible, long deadline, RequestTrace trace,
+			RoutingContext inherited, ChunkTagger tag, Function<RequestTrace, Flux<ChatResponse>> noAnswer) {
+	}
+
+}
