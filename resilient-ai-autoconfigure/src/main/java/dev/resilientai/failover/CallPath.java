@@ -1,5 +1,7 @@
 package dev.resilientai.failover;
 
+import java.io.InterruptedIOException;
+import java.net.SocketTimeoutException;
 import java.nio.channels.ClosedByInterruptException;
 import java.time.Clock;
 import java.time.Duration;
@@ -155,9 +157,17 @@ final class CallPath {
 		}
 	}
 
+	/**
+	 * Whether a failure is how the provider's client reports an interrupt of its thread (and
+	 * may have cleared it): an {@code InterruptedException}, a channel closed by an
+	 * interrupt, or an {@code InterruptedIOException} that is not a timeout of the client's
+	 * own.
+	 */
 	private static boolean isInterruption(@Nullable Throwable failure) {
 		for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-			if (cause instanceof InterruptedException || cause instanceof ClosedByInterruptException) {
+			if (cause instanceof InterruptedException || cause instanceof ClosedByInterruptException
+					|| (cause instanceof InterruptedIOException && !(cause instanceof SocketTimeoutException)
+							&& !"timeout".equals(cause.getMessage()))) {
 				return true;
 			}
 			if (cause.getCause() == cause) {
