@@ -44,11 +44,13 @@ public class ResilientAiEnvironmentPostProcessor implements EnvironmentPostProce
 	private static final String BULKHEAD = "resilience4j.bulkhead.configs." + BULKHEAD_CONFIG + ".";
 
 	/**
-	 * How many requests may wait on one provider at once by default: an eighth of a servlet
-	 * container's default 200 request threads, so that a hung provider holds at most 25 of
-	 * them and the rest go straight to the next provider.
+	 * How many requests may wait on one provider at once by default: half of a servlet
+	 * container's default 200 request threads (Tomcat's {@code server.tomcat.threads.max}),
+	 * so that a hung provider holds at most 100 of them and the other 100 keep serving through
+	 * the next provider; a healthy provider answering in 2 s still takes 50 requests a
+	 * second before requests skip it.
 	 */
-	public static final int DEFAULT_MAX_CONCURRENT_CALLS = 25;
+	public static final int DEFAULT_MAX_CONCURRENT_CALLS = 100;
 
 	/** Loggers that write HTTP request bodies, and so prompts, at DEBUG. */
 	static final List<String> PROMPT_LOGGERS = List.of("org.springframework.web.client.DefaultRestClient",
