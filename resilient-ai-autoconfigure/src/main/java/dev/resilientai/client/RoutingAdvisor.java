@@ -32,8 +32,8 @@ import org.springframework.core.Ordered;
  */
 public final class RoutingAdvisor implements CallAdvisor, StreamAdvisor {
 
-	/** Before every advisor Spring AI ships, the tool-calling loop and memory included. */
-	public static final int ORDER = Ordered.HIGHEST_PRECEDENCE + 100;
+	/** First: before every other advisor, the tool-calling loop and memory included. */
+	public static final int ORDER = Ordered.HIGHEST_PRECEDENCE;
 
 	@Override
 	public ChatClientResponse adviseCall(ChatClientRequest request, CallAdvisorChain chain) {

@@ -1,5 +1,6 @@
 package dev.resilientai.failover;
 
+import java.util.List;
 import java.util.Set;
 
 import reactor.core.publisher.Flux;
@@ -30,6 +31,12 @@ public class FailoverChatModel implements ChatModel {
 	private static final Set<String> CHAT_CLIENT_MODEL_ADVISORS = Set.of(
 			"org.springframework.ai.chat.client.advisor.ChatModelCallAdvisor",
 			"org.springframework.ai.chat.client.advisor.ChatModelStreamAdvisor");
+
+	private static final String ROUTING_ADVISOR = "dev.resilientai.client.RoutingAdvisor";
+
+	/** Frames of the failover loop of an outer request: the boundary of a nested request. */
+	private static final List<String> FAILOVER_LOOP = List.of(CallPath.class.getName(), StreamPath.class.getName(),
+			FailoverExecutor.class.getName());
 
 	private static final StackWalker STACK_WALKER = StackWalker.getInstance();
 
@@ -72,30 +79,57 @@ public class FailoverChatModel implements ChatModel {
 				return context;
 			}
 		}
-		if (this.executor.getPolicy().isEnforced() && calledByChatClient()) {
+		if (this.executor.getPolicy().isEnforced() && caller() == Caller.UNROUTED_CHAT_CLIENT) {
 			return context.with(new RoutingContext(Set.of(), true));
 		}
 		return context;
 	}
 
 	/**
-	 * Whether the nearest caller outside this model (and any proxy around it) is the advisor
-	 * with which a Spring AI {@code ChatClient} calls its model.
+	 * Who called this model, read from the stack down to the nearest boundary: a Spring AI
+	 * {@code ChatClient}'s model-call advisor, with or without resilient-ai's routing advisor
+	 * above it in the same request, or anything else (a direct call, a model or tool calling
+	 * back from inside another request's attempt). Decorators, subclasses and aspects between
+	 * the advisor and this model do not hide the advisor.
 	 */
-	private static boolean calledByChatClient() {
-		return STACK_WALKER.walk((frames) -> frames.skip(1)
-			.limit(16)
-			.map(StackWalker.StackFrame::getClassName)
-			.filter((name) -> !isModelOrProxy(name))
-			.findFirst()
-			.map(CHAT_CLIENT_MODEL_ADVISORS::contains)
-			.orElse(false));
+	private static Caller caller() {
+		return STACK_WALKER.walk((frames) -> {
+			boolean chatClient = false;
+			for (StackWalker.StackFrame frame : (Iterable<StackWalker.StackFrame>) frames.skip(2)::iterator) {
+				String name = frame.getClassName();
+				if (!chatClient) {
+					if (CHAT_CLIENT_MODEL_ADVISORS.contains(name)) {
+						chatClient = true;
+					}
+					else if (isFailoverLoop(name)) {
+						// inside another request's attempt: a call back, not a ChatClient's own call
+						return Caller.OTHER;
+					}
+				}
+				else if (name.equals(ROUTING_ADVISOR)) {
+					return Caller.ROUTED_CHAT_CLIENT;
+				}
+				else if (isFailoverLoop(name)) {
+					return Caller.UNROUTED_CHAT_CLIENT;
+				}
+			}
+			return chatClient ? Caller.UNROUTED_CHAT_CLIENT : Caller.OTHER;
+		});
 	}
 
-	private static boolean isModelOrProxy(String className) {
-		return className.startsWith(FailoverChatModel.class.getName()) || className.contains("$$")
-				|| className.startsWith("jdk.proxy") || className.startsWith("java.lang.reflect.")
-				|| className.startsWith("jdk.internal.reflect.") || className.startsWith("org.springframework.aop.");
+	private static boolean isFailoverLoop(String className) {
+		for (String loop : FAILOVER_LOOP) {
+			if (className.startsWith(loop)) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	private enum Caller {
+
+		ROUTED_CHAT_CLIENT, UNROUTED_CHAT_CLIENT, OTHER
+
 	}
 
 	@Override

@@ -199,7 +199,8 @@ public class FailoverExecutor implements AutoCloseable {
 		if (this.fallback == null) {
 			return Flux.error(failure);
 		}
-		return Flux.defer(() -> Flux.just(fallBack(prompt, failure, trace)));
+		// requests the last resort makes inherit the request's class, as on calls
+		return Flux.defer(() -> Flux.just(this.order.inherited(trace).apply(() -> fallBack(prompt, failure, trace))));
 	}
 
 	private AllProvidersFailedException allFailed(RequestTrace trace) {
