@@ -26,13 +26,14 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.http.HttpHeaders;
 import org.springframework.util.ClassUtils;
-import org.springframework.web.client.RestClientResponseException;
 
 /**
  * The one place where provider failures are classified. It reads the HTTP status and
  * headers from the exceptions of the OpenAI and Anthropic Java SDKs, of Spring's HTTP clients
  * and of Spring AI's {@code ResponseErrorHandler} (which only keeps the status in its
- * message), and falls back on the exception type for transport failures.
+ * message), and falls back on the exception type for transport failures. Spring's web
+ * classes are only touched when {@code spring-web} is on the classpath: an application
+ * whose providers are the OpenAI or Anthropic SDKs may have no web stack at all.
  *
  * <table>
  * <caption>Classification</caption>
@@ -60,7 +61,10 @@ public class ErrorClassifier {
 	private static final boolean ANTHROPIC_PRESENT = ClassUtils
 		.isPresent("com.anthropic.errors.AnthropicServiceException", ErrorClassifier.class.getClassLoader());
 
-	private static final boolean WEBFLUX_PRESENT = ClassUtils.isPresent(
+	private static final boolean SPRING_WEB_PRESENT = ClassUtils.isPresent(
+			"org.springframework.web.client.RestClientResponseException", ErrorClassifier.class.getClassLoader());
+
+	private static final boolean WEBFLUX_PRESENT = SPRING_WEB_PRESENT && ClassUtils.isPresent(
 			"org.springframework.web.reactive.function.client.WebClientResponseException",
 			ErrorClassifier.class.getClassLoader());
 
@@ -120,14 +124,13 @@ public class ErrorClassifier {
 		}
 		for (Throwable candidate : chain) {
 			if (candidate instanceof IOException || isSdkIo(candidate)
-					|| candidate instanceof org.springframework.web.client.ResourceAccessException) {
+					|| (SPRING_WEB_PRESENT && SpringWebErrors.isConnectionFailure(candidate))) {
 				return new Classification(ErrorKind.CONNECTION, null, null);
 			}
 		}
 		for (Throwable candidate : chain) {
 			if (candidate instanceof org.springframework.core.codec.DecodingException
-					|| candidate instanceof org.springframework.http.converter.HttpMessageNotReadableException
-					|| candidate instanceof org.springframework.web.client.UnknownContentTypeException) {
+					|| (SPRING_WEB_PRESENT && SpringWebErrors.isUnreadableResponse(candidate))) {
 				return new Classification(ErrorKind.INVALID_RESPONSE, null, null);
 			}
 		}
@@ -277,8 +280,11 @@ public class ErrorClassifier {
 				return error;
 			}
 		}
-		if (candidate instanceof RestClientResponseException ex) {
-			return fromHeaders(ex.getStatusCode().value(), ex.getResponseHeaders());
+		if (SPRING_WEB_PRESENT) {
+			HttpError error = SpringWebErrors.httpError(candidate);
+			if (error != null) {
+				return error;
+			}
 		}
 		if (WEBFLUX_PRESENT) {
 			HttpError error = WebClientErrors.httpError(candidate);
@@ -294,13 +300,6 @@ public class ErrorClassifier {
 			}
 		}
 		return null;
-	}
-
-	private static HttpError fromHeaders(int status, @Nullable HttpHeaders headers) {
-		if (headers == null) {
-			return new HttpError(status, null, null);
-		}
-		return new HttpError(status, headers.getFirst("retry-after-ms"), headers.getFirst(HttpHeaders.RETRY_AFTER));
 	}
 
 	private static boolean isJsonFailure(Throwable candidate) {
@@ -385,11 +384,47 @@ public class ErrorClassifier {
 
 	}
 
+	/**
+	 * The failures of Spring's blocking HTTP clients; only loaded when {@code spring-web} is
+	 * present.
+	 */
+	private static final class SpringWebErrors {
+
+		static @Nullable HttpError httpError(Throwable candidate) {
+			if (candidate instanceof org.springframework.web.client.RestClientResponseException ex) {
+				return fromHeaders(ex.getStatusCode().value(), ex.getResponseHeaders());
+			}
+			return null;
+		}
+
+		static boolean isConnectionFailure(Throwable candidate) {
+			return candidate instanceof org.springframework.web.client.ResourceAccessException;
+		}
+
+		static boolean isUnreadableResponse(Throwable candidate) {
+			return candidate instanceof org.springframework.http.converter.HttpMessageNotReadableException
+					|| candidate instanceof org.springframework.web.client.UnknownContentTypeException;
+		}
+
+		static HttpError fromHeaders(int status, @Nullable HttpHeaders headers) {
+			if (headers == null) {
+				return new HttpError(status, null, null);
+			}
+			return new HttpError(status, headers.getFirst("retry-after-ms"),
+					headers.getFirst(HttpHeaders.RETRY_AFTER));
+		}
+
+	}
+
+	/**
+	 * The failures of Spring's {@code WebClient}; only loaded when {@code spring-webflux} is
+	 * present.
+	 */
 	private static final class WebClientErrors {
 
 		static @Nullable HttpError httpError(Throwable candidate) {
 			if (candidate instanceof org.springframework.web.reactive.function.client.WebClientResponseException ex) {
-				return fromHeaders(ex.getStatusCode().value(), ex.getHeaders());
+				return SpringWebErrors.fromHeaders(ex.getStatusCode().value(), ex.getHeaders());
 			}
 			return null;
 		}
