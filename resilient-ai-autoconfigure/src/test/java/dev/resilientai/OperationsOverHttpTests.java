@@ -12,6 +12,8 @@ import dev.resilientai.support.ThreeProviderHttpTests;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import org.springframework.ai.chat.model.ChatResponse;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -239,6 +241,56 @@ class OperationsOverHttpTests extends ThreeProviderHttpTests {
 		assertThat(health.at("/components/resilientAi/components/openai/status").asText()).isEqualTo("CIRCUIT_OPEN");
 		assertThat((String) afterClose.getMetadata().get(ResilientChatClient.PROVIDER)).isEqualTo("openai");
 		assertThat(anthropicRequests(anthropicServer)).isEqualTo(1);
+	}
+
+	@Test
+	void theEndpointAnswersAnUnknownActionWith400NamingTheAcceptedActions() throws Exception {
+		ResponseEntity<String> response = postToEndpoint("openai", "{\"action\":\"explode\"}");
+		JsonNode body = json.readTree(response.getBody());
+
+		assertThat(response.getStatusCode().value()).isEqualTo(400);
+		assertThat(body.at("/status").asInt()).isEqualTo(400);
+		assertThat(body.at("/message").asText()).contains("'explode'").contains("disable, enable, open, close");
+		JsonNode openAi = json.readTree(actuator().get().uri("/resilientai/openai").retrieve().body(String.class));
+		assertThat(openAi.at("/enabled").asBoolean()).isTrue();
+		assertThat(openAi.at("/breakerState").asText()).isEqualTo("CLOSED");
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "{}", "{\"action\":null}", "{\"action\":\"\"}", "{\"acton\":\"open\"}",
+			"{\"action\":5}", "{\"action\":true}" })
+	void theEndpointAnswersAMissingOrMistypedActionWith400AndAMessage(String request) throws Exception {
+		ResponseEntity<String> response = postToEndpoint("openai", request);
+
+		assertThat(response.getStatusCode().value()).isEqualTo(400);
+		assertThat(json.readTree(response.getBody()).at("/message").asText())
+			.contains("disable, enable, open, close");
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "{\"action\":{\"name\":\"open\"}}", "{\"action\":[\"open\"]}", "[]", "not json" })
+	void theEndpointAnswersAnUnreadableBodyWith400(String request) {
+		assertThat(postToEndpoint("openai", request).getStatusCode().value()).isEqualTo(400);
+	}
+
+	@Test
+	void theEndpointAnswersAnUnknownProviderWith404NamingTheProviders() throws Exception {
+		ResponseEntity<String> response = postToEndpoint("nope", "{\"action\":\"disable\"}");
+
+		assertThat(response.getStatusCode().value()).isEqualTo(404);
+		assertThat(json.readTree(response.getBody()).at("/message").asText()).contains("'nope'")
+			.contains("openai, anthropic, local");
+	}
+
+	private ResponseEntity<String> postToEndpoint(String provider, String body) {
+		return actuator().post()
+			.uri("/resilientai/" + provider)
+			.contentType(MediaType.APPLICATION_JSON)
+			.body(body)
+			.retrieve()
+			.onStatus((status) -> true, (request, reply) -> {
+			})
+			.toEntity(String.class);
 	}
 
 	private ChatResponse ask(String dataClass) {

@@ -12,6 +12,7 @@ import dev.resilientai.failover.Provider;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.boot.actuate.endpoint.InvalidEndpointRequestException;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
@@ -22,9 +23,14 @@ import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
  * providers that would serve it now; and the operator's switches: take a provider out of
  * rotation (and back), force its breaker open or closed. Like every actuator endpoint it is
  * not exposed over the web unless {@code management.endpoints.web.exposure.include} names it.
+ * Over the web, {@link ResilientAiEndpointWebExtension} answers a bad request with a 400 and
+ * an unknown provider with a 404, each with a message.
  */
 @Endpoint(id = "resilientai")
 public class ResilientAiEndpoint {
+
+	/** The actions {@link #update(String, String)} accepts, in the order messages name them. */
+	public static final List<String> ACTIONS = List.of("disable", "enable", "open", "close");
 
 	private final FailoverExecutor executor;
 
@@ -57,14 +63,17 @@ public class ResilientAiEndpoint {
 	 * {@code close} (force it closed, clearing its window)
 	 * @return the provider's state after the action, or {@code null} if there is no such
 	 * provider
+	 * @throws InvalidEndpointRequestException if the action is missing or unknown (a 400
+	 * over the web)
 	 */
 	@WriteOperation
-	public @Nullable ProviderState update(@Selector String name, String action) {
+	public @Nullable ProviderState update(@Selector String name, @Nullable String action) {
+		String checked = checkAction(action);
 		Provider provider = find(name);
 		if (provider == null) {
 			return null;
 		}
-		switch (action.toLowerCase(Locale.ROOT)) {
+		switch (checked) {
 			case "disable" -> provider.setEnabled(false);
 			case "enable" -> provider.setEnabled(true);
 			case "open" -> provider.getCircuitBreaker().transitionToForcedOpenState();
@@ -72,10 +81,33 @@ public class ResilientAiEndpoint {
 				provider.getCircuitBreaker().transitionToClosedState();
 				provider.getCircuitBreaker().reset();
 			}
-			default -> throw new IllegalArgumentException(
-					"Unknown action '" + action + "'; use disable, enable, open or close");
+			default -> throw new IllegalStateException("Unhandled action '" + checked + "'");
 		}
 		return state(provider);
+	}
+
+	/**
+	 * Return the names of the providers, in the order they are tried.
+	 * @return the provider names
+	 */
+	List<String> providerNames() {
+		return this.executor.getProviders().stream().map(Provider::getName).toList();
+	}
+
+	private static String checkAction(@Nullable String action) {
+		if (action == null || action.isBlank()) {
+			throw invalidAction("Missing field 'action'");
+		}
+		String normalized = action.trim().toLowerCase(Locale.ROOT);
+		if (!ACTIONS.contains(normalized)) {
+			throw invalidAction("Unknown action '" + action + "'");
+		}
+		return normalized;
+	}
+
+	static InvalidEndpointRequestException invalidAction(String problem) {
+		String message = problem + ": 'action' is one of " + String.join(", ", ACTIONS) + ".";
+		return new InvalidEndpointRequestException(message, message);
 	}
 
 	private @Nullable Provider find(String name) {

@@ -4,9 +4,11 @@ import java.time.Clock;
 
 import dev.resilientai.actuate.ApiKeySanitizingFunction;
 import dev.resilientai.actuate.ResilientAiEndpoint;
+import dev.resilientai.actuate.ResilientAiEndpointWebExtension;
 import dev.resilientai.failover.FailoverExecutor;
 
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
+import org.springframework.boot.actuate.autoconfigure.endpoint.expose.EndpointExposure;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -27,6 +29,14 @@ public final class ResilientAiEndpointAutoConfiguration {
 	@ConditionalOnAvailableEndpoint(ResilientAiEndpoint.class)
 	ResilientAiEndpoint resilientAiEndpoint(FailoverExecutor executor) {
 		return new ResilientAiEndpoint(executor, Clock.systemUTC());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnBean(ResilientAiEndpoint.class)
+	@ConditionalOnAvailableEndpoint(endpoint = ResilientAiEndpoint.class, exposure = EndpointExposure.WEB)
+	ResilientAiEndpointWebExtension resilientAiEndpointWebExtension(ResilientAiEndpoint endpoint) {
+		return new ResilientAiEndpointWebExtension(endpoint);
 	}
 
 	@Bean

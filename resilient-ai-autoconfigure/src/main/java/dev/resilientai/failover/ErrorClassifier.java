@@ -4,9 +4,15 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
 import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoField;
+import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -20,13 +26,14 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.http.HttpHeaders;
 import org.springframework.util.ClassUtils;
-import org.springframework.web.client.RestClientResponseException;
 
 /**
  * The one place where provider failures are classified. It reads the HTTP status and
  * headers from the exceptions of the OpenAI and Anthropic Java SDKs, of Spring's HTTP clients
  * and of Spring AI's {@code ResponseErrorHandler} (which only keeps the status in its
- * message), and falls back on the exception type for transport failures.
+ * message), and falls back on the exception type for transport failures. Spring's web
+ * classes are only touched when {@code spring-web} is on the classpath: an application
+ * whose providers are the OpenAI or Anthropic SDKs may have no web stack at all.
  *
  * <table>
  * <caption>Classification</caption>
@@ -37,8 +44,8 @@ import org.springframework.web.client.RestClientResponseException;
  * <tr><td>401, 403</td><td>{@link ErrorKind#AUTHENTICATION}</td></tr>
  * <tr><td>404</td><td>{@link ErrorKind#NOT_FOUND}</td></tr>
  * <tr><td>408</td><td>{@link ErrorKind#TIMEOUT}</td></tr>
- * <tr><td>429</td><td>{@link ErrorKind#RATE_LIMITED}</td></tr>
- * <tr><td>503, 529</td><td>{@link ErrorKind#OVERLOADED}</td></tr>
+ * <tr><td>429</td><td>{@link ErrorKind#RATE_LIMITED}, with its {@code Retry-After}</td></tr>
+ * <tr><td>503, 529</td><td>{@link ErrorKind#OVERLOADED}, with its {@code Retry-After}</td></tr>
  * <tr><td>other 5xx, 409, an error event inside a 200</td><td>{@link ErrorKind#SERVER_ERROR} (or
  * {@link ErrorKind#OVERLOADED} when it says so)</td></tr>
  * <tr><td>socket or call timeout</td><td>{@link ErrorKind#TIMEOUT}</td></tr>
@@ -54,7 +61,10 @@ public class ErrorClassifier {
 	private static final boolean ANTHROPIC_PRESENT = ClassUtils
 		.isPresent("com.anthropic.errors.AnthropicServiceException", ErrorClassifier.class.getClassLoader());
 
-	private static final boolean WEBFLUX_PRESENT = ClassUtils.isPresent(
+	private static final boolean SPRING_WEB_PRESENT = ClassUtils.isPresent(
+			"org.springframework.web.client.RestClientResponseException", ErrorClassifier.class.getClassLoader());
+
+	private static final boolean WEBFLUX_PRESENT = SPRING_WEB_PRESENT && ClassUtils.isPresent(
 			"org.springframework.web.reactive.function.client.WebClientResponseException",
 			ErrorClassifier.class.getClassLoader());
 
@@ -69,6 +79,14 @@ public class ErrorClassifier {
 			"request_too_large");
 
 	private static final int MAX_CAUSE_DEPTH = 16;
+
+	/** RFC 9110 IMF-fixdate, such as {@code Sun, 06 Nov 1994 08:49:37 GMT}. */
+	private static final DateTimeFormatter IMF_FIXDATE = DateTimeFormatter.RFC_1123_DATE_TIME;
+
+	/** The obsolete asctime date, such as {@code Sun Nov  6 08:49:37 1994}, always in GMT. */
+	private static final DateTimeFormatter ASCTIME_DATE = new DateTimeFormatterBuilder().parseCaseInsensitive()
+		.appendPattern("EEE MMM d HH:mm:ss yyyy")
+		.toFormatter(Locale.US);
 
 	private final Clock clock;
 
@@ -106,14 +124,13 @@ public class ErrorClassifier {
 		}
 		for (Throwable candidate : chain) {
 			if (candidate instanceof IOException || isSdkIo(candidate)
-					|| candidate instanceof org.springframework.web.client.ResourceAccessException) {
+					|| (SPRING_WEB_PRESENT && SpringWebErrors.isConnectionFailure(candidate))) {
 				return new Classification(ErrorKind.CONNECTION, null, null);
 			}
 		}
 		for (Throwable candidate : chain) {
 			if (candidate instanceof org.springframework.core.codec.DecodingException
-					|| candidate instanceof org.springframework.http.converter.HttpMessageNotReadableException
-					|| candidate instanceof org.springframework.web.client.UnknownContentTypeException) {
+					|| (SPRING_WEB_PRESENT && SpringWebErrors.isUnreadableResponse(candidate))) {
 				return new Classification(ErrorKind.INVALID_RESPONSE, null, null);
 			}
 		}
@@ -142,43 +159,91 @@ public class ErrorClassifier {
 	}
 
 	/**
-	 * Parse a {@code Retry-After} value: delay-seconds or an HTTP date (RFC 9110), or the
-	 * {@code retry-after-ms} extension that OpenAI sends.
+	 * Parse a {@code Retry-After} value: delay-seconds or an HTTP date in any of the three
+	 * formats of RFC 9110 §5.6.7, or the {@code retry-after-ms} extension that OpenAI sends.
+	 * A delay that is zero, negative or already past asks for no rest, so it counts as absent:
+	 * otherwise a provider answering every request with {@code Retry-After: 0} would never
+	 * count against its breaker.
 	 * @param retryAfterMs the {@code retry-after-ms} header, if any
 	 * @param retryAfter the {@code Retry-After} header, if any
-	 * @return the delay, or {@code null} if none could be read
+	 * @return the delay, or {@code null} if none could be read or it is not positive
 	 */
 	@Nullable Duration parseRetryAfter(@Nullable String retryAfterMs, @Nullable String retryAfter) {
 		if (retryAfterMs != null) {
-			try {
-				double millis = Double.parseDouble(retryAfterMs.trim());
-				if (millis >= 0) {
-					return Duration.ofMillis((long) millis);
-				}
+			Duration delay = positive(parseNumber(retryAfterMs, 1));
+			if (delay != null) {
+				return delay;
 			}
-			catch (NumberFormatException ex) {
-				// fall through to Retry-After
-			}
+			// unreadable or not positive: Retry-After may still say something
 		}
 		if (retryAfter == null || retryAfter.isBlank()) {
 			return null;
 		}
 		String value = retryAfter.trim();
+		Duration delay = parseNumber(value, 1000);
+		if (delay == null) {
+			Instant date = parseHttpDate(value);
+			delay = (date != null) ? Duration.between(this.clock.instant(), date) : null;
+		}
+		return positive(delay);
+	}
+
+	private static @Nullable Duration parseNumber(String value, long millisPerUnit) {
 		try {
-			double seconds = Double.parseDouble(value);
-			return (seconds >= 0) ? Duration.ofMillis((long) (seconds * 1000)) : null;
+			double amount = Double.parseDouble(value.trim());
+			return Double.isFinite(amount) ? Duration.ofMillis((long) (amount * millisPerUnit)) : null;
 		}
 		catch (NumberFormatException ex) {
-			// an HTTP date
+			return null;
+		}
+	}
+
+	private static @Nullable Duration positive(@Nullable Duration delay) {
+		return (delay != null && delay.compareTo(Duration.ZERO) > 0) ? delay : null;
+	}
+
+	/**
+	 * Parse an HTTP date: recipients must accept IMF-fixdate and the obsolete RFC 850 and
+	 * asctime formats (RFC 9110 §5.6.7).
+	 * @param value the date
+	 * @return the instant, or {@code null} if it is none of the three
+	 */
+	private @Nullable Instant parseHttpDate(String value) {
+		try {
+			return ZonedDateTime.parse(value, IMF_FIXDATE).toInstant();
+		}
+		catch (DateTimeParseException ex) {
+			// try the obsolete formats
 		}
 		try {
-			ZonedDateTime date = ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME);
-			Duration delay = Duration.between(this.clock.instant(), date.toInstant());
-			return delay.isNegative() ? Duration.ZERO : delay;
+			return ZonedDateTime.parse(value, rfc850Date()).toInstant();
+		}
+		catch (DateTimeParseException ex) {
+			// try asctime
+		}
+		try {
+			// asctime pads a one-digit day with a space ("Nov  6"); folding the spaces lets one
+			// pattern read both that and a day of two digits
+			return LocalDateTime.parse(value.replaceAll("\\s+", " "), ASCTIME_DATE).toInstant(ZoneOffset.UTC);
 		}
 		catch (DateTimeParseException ex) {
 			return null;
 		}
+	}
+
+	/**
+	 * The obsolete RFC 850 date, such as {@code Sunday, 06-Nov-94 08:49:37 GMT}. Its
+	 * two-digit year is read as the one within 50 years of now: RFC 9110 takes a year that
+	 * would be more than 50 years ahead as the most recent past year with those digits.
+	 * @return the formatter
+	 */
+	private DateTimeFormatter rfc850Date() {
+		int thisYear = this.clock.instant().atOffset(ZoneOffset.UTC).getYear();
+		return new DateTimeFormatterBuilder().parseCaseInsensitive()
+			.appendPattern("EEEE, dd-MMM-")
+			.appendValueReduced(ChronoField.YEAR, 2, 2, thisYear - 49)
+			.appendPattern(" HH:mm:ss zzz")
+			.toFormatter(Locale.US);
 	}
 
 	private static ErrorKind errorInsideSuccess(Throwable failure) {
@@ -215,8 +280,11 @@ public class ErrorClassifier {
 				return error;
 			}
 		}
-		if (candidate instanceof RestClientResponseException ex) {
-			return fromHeaders(ex.getStatusCode().value(), ex.getResponseHeaders());
+		if (SPRING_WEB_PRESENT) {
+			HttpError error = SpringWebErrors.httpError(candidate);
+			if (error != null) {
+				return error;
+			}
 		}
 		if (WEBFLUX_PRESENT) {
 			HttpError error = WebClientErrors.httpError(candidate);
@@ -232,13 +300,6 @@ public class ErrorClassifier {
 			}
 		}
 		return null;
-	}
-
-	private static HttpError fromHeaders(int status, @Nullable HttpHeaders headers) {
-		if (headers == null) {
-			return new HttpError(status, null, null);
-		}
-		return new HttpError(status, headers.getFirst("retry-after-ms"), headers.getFirst(HttpHeaders.RETRY_AFTER));
 	}
 
 	private static boolean isJsonFailure(Throwable candidate) {
@@ -264,7 +325,7 @@ public class ErrorClassifier {
 
 	private static List<Throwable> causeChain(Throwable failure) {
 		Map<Throwable, Boolean> seen = new IdentityHashMap<>();
-		java.util.ArrayList<Throwable> chain = new java.util.ArrayList<>();
+		List<Throwable> chain = new ArrayList<>();
 		for (Throwable current = failure; current != null && chain.size() < MAX_CAUSE_DEPTH
 				&& seen.put(current, Boolean.TRUE) == null; current = current.getCause()) {
 			chain.add(current);
@@ -323,11 +384,47 @@ public class ErrorClassifier {
 
 	}
 
+	/**
+	 * The failures of Spring's blocking HTTP clients; only loaded when {@code spring-web} is
+	 * present.
+	 */
+	private static final class SpringWebErrors {
+
+		static @Nullable HttpError httpError(Throwable candidate) {
+			if (candidate instanceof org.springframework.web.client.RestClientResponseException ex) {
+				return fromHeaders(ex.getStatusCode().value(), ex.getResponseHeaders());
+			}
+			return null;
+		}
+
+		static boolean isConnectionFailure(Throwable candidate) {
+			return candidate instanceof org.springframework.web.client.ResourceAccessException;
+		}
+
+		static boolean isUnreadableResponse(Throwable candidate) {
+			return candidate instanceof org.springframework.http.converter.HttpMessageNotReadableException
+					|| candidate instanceof org.springframework.web.client.UnknownContentTypeException;
+		}
+
+		static HttpError fromHeaders(int status, @Nullable HttpHeaders headers) {
+			if (headers == null) {
+				return new HttpError(status, null, null);
+			}
+			return new HttpError(status, headers.getFirst("retry-after-ms"),
+					headers.getFirst(HttpHeaders.RETRY_AFTER));
+		}
+
+	}
+
+	/**
+	 * The failures of Spring's {@code WebClient}; only loaded when {@code spring-webflux} is
+	 * present.
+	 */
 	private static final class WebClientErrors {
 
 		static @Nullable HttpError httpError(Throwable candidate) {
 			if (candidate instanceof org.springframework.web.reactive.function.client.WebClientResponseException ex) {
-				return fromHeaders(ex.getStatusCode().value(), ex.getHeaders());
+				return SpringWebErrors.fromHeaders(ex.getStatusCode().value(), ex.getHeaders());
 			}
 			return null;
 		}

@@ -5,6 +5,7 @@ import java.util.Arrays;
 
 import dev.resilientai.actuate.ApiKeySanitizingFunction;
 import dev.resilientai.actuate.ResilientAiEndpoint;
+import dev.resilientai.actuate.ResilientAiEndpointWebExtension;
 import dev.resilientai.actuate.ResilientAiHealthContributor;
 import dev.resilientai.metrics.ResilientAiMetrics;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
@@ -68,7 +69,16 @@ class ResilientAiActuatorAutoConfigurationTests {
 	@Test
 	void theEndpointExistsOnceExposed() {
 		this.runner.withPropertyValues("management.endpoints.web.exposure.include=resilientai")
-			.run((context) -> assertThat(context).hasSingleBean(ResilientAiEndpoint.class));
+			.run((context) -> assertThat(context).hasSingleBean(ResilientAiEndpoint.class)
+				.hasSingleBean(ResilientAiEndpointWebExtension.class));
+	}
+
+	@Test
+	void theWebExtensionIsOnlyThereWhenTheEndpointIsExposedOverTheWeb() {
+		this.runner
+			.withPropertyValues("spring.jmx.enabled=true", "management.endpoints.jmx.exposure.include=resilientai")
+			.run((context) -> assertThat(context).hasSingleBean(ResilientAiEndpoint.class)
+				.doesNotHaveBean(ResilientAiEndpointWebExtension.class));
 	}
 
 	@Test

@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 
 import dev.resilientai.ErrorKind;
 import org.junit.jupiter.api.Test;
@@ -19,6 +20,7 @@ import org.springframework.ai.retry.TransientAiException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.web.client.HttpClientErrorException;
+import org.springframework.web.client.HttpServerErrorException;
 import org.springframework.web.client.ResourceAccessException;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -95,9 +97,76 @@ class ErrorClassifierTests {
 		assertThat(this.classifier.parseRetryAfter("1500", "2")).isEqualTo(Duration.ofMillis(1500));
 		assertThat(this.classifier.parseRetryAfter(null, "Sat, 21 Nov 2026 12:00:30 GMT"))
 			.isEqualTo(Duration.ofSeconds(30));
-		assertThat(this.classifier.parseRetryAfter(null, "Sat, 21 Nov 2026 11:00:00 GMT")).isEqualTo(Duration.ZERO);
 		assertThat(this.classifier.parseRetryAfter(null, "soon")).isNull();
 		assertThat(this.classifier.parseRetryAfter(null, null)).isNull();
+	}
+
+	@ParameterizedTest
+	@CsvSource(nullValues = "null",
+			value = { "null, 0", "null, 0.0", "null, -5", "null, 'Sat, 21 Nov 2026 11:00:00 GMT'",
+					"null, 'Sat, 21 Nov 2026 12:00:00 GMT'", "null, 'Saturday, 21-Nov-26 11:00:00 GMT'",
+					"null, Sat Nov 21 11:00:00 2026", "0, null", "0, 0", "-1, 0" })
+	void aRateLimitWhoseRetryAfterIsZeroOrPastCountsAsAProviderFailureLikeOneWithout(String retryAfterMs,
+			String retryAfter) {
+		HttpHeaders headers = new HttpHeaders();
+		if (retryAfterMs != null) {
+			headers.add("retry-after-ms", retryAfterMs);
+		}
+		if (retryAfter != null) {
+			headers.add(HttpHeaders.RETRY_AFTER, retryAfter);
+		}
+		Classification withZero = this.classifier.classify(HttpClientErrorException
+			.create(HttpStatusCode.valueOf(429), "Too Many", headers, new byte[0], StandardCharsets.UTF_8));
+		Classification without = this.classifier.classify(HttpClientErrorException
+			.create(HttpStatusCode.valueOf(429), "Too Many", new HttpHeaders(), new byte[0], StandardCharsets.UTF_8));
+
+		assertThat(withZero).isEqualTo(without);
+		assertThat(withZero.retryAfter()).isNull();
+		assertThat(withZero.recordsBreakerFailure()).isTrue();
+	}
+
+	@Test
+	void anOverloadedProviderCarriesItsRetryAfterAndStillCountsAsAFailure() {
+		HttpHeaders headers = new HttpHeaders();
+		headers.add(HttpHeaders.RETRY_AFTER, "20");
+		Classification spring = this.classifier.classify(HttpServerErrorException.create(HttpStatusCode.valueOf(503),
+				"Unavailable", headers, new byte[0], StandardCharsets.UTF_8));
+		Classification openAi = this.classifier.classify(com.openai.errors.InternalServerException.builder()
+			.statusCode(503)
+			.headers(com.openai.core.http.Headers.builder().put("Retry-After", "20").build())
+			.build());
+		Classification anthropic = this.classifier.classify(com.anthropic.errors.InternalServerException.builder()
+			.statusCode(529)
+			.headers(com.anthropic.core.http.Headers.builder().put("retry-after", "20").build())
+			.body(com.anthropic.core.JsonValue.from(java.util.Map.of()))
+			.build());
+
+		assertThat(List.of(spring, openAi, anthropic)).allSatisfy((classification) -> {
+			assertThat(classification.kind()).isEqualTo(ErrorKind.OVERLOADED);
+			assertThat(classification.retryAfter()).isEqualTo(Duration.ofSeconds(20));
+			assertThat(classification.recordsBreakerFailure()).isTrue();
+		});
+	}
+
+	@Test
+	void retryAfterAcceptsTheObsoleteRfc850AndAsctimeDates() {
+		assertThat(this.classifier.parseRetryAfter(null, "Saturday, 21-Nov-26 12:00:30 GMT"))
+			.isEqualTo(Duration.ofSeconds(30));
+		assertThat(this.classifier.parseRetryAfter(null, "Sat Nov 21 12:00:30 2026")).isEqualTo(Duration.ofSeconds(30));
+		assertThat(this.classifier.parseRetryAfter(null, "Tue Dec  1 12:00:00 2026")).isEqualTo(Duration.ofDays(10));
+		// RFC 9110: a two-digit year more than 50 years ahead is the most recent such year past
+		assertThat(this.classifier.parseRetryAfter(null, "Sunday, 06-Nov-94 08:49:37 GMT")).isNull();
+		assertThat(this.classifier.parseRetryAfter(null, "Tuesday, 01-Dec-26 12:00:00 GMT"))
+			.isEqualTo(Duration.ofDays(10));
+	}
+
+	@Test
+	void aTwoDigitYearIsReadAsTheOneWithinFiftyYears() {
+		ErrorClassifier in1990 = new ErrorClassifier(Clock.fixed(Instant.parse("1990-01-01T00:00:00Z"), ZoneOffset.UTC));
+		assertThat(in1990.parseRetryAfter(null, "Sunday, 06-Nov-94 08:49:37 GMT"))
+			.isEqualTo(Duration.between(Instant.parse("1990-01-01T00:00:00Z"), Instant.parse("1994-11-06T08:49:37Z")));
+		assertThat(in1990.parseRetryAfter(null, "Sun Nov  6 08:49:37 1994")).isEqualTo(
+				Duration.between(Instant.parse("1990-01-01T00:00:00Z"), Instant.parse("1994-11-06T08:49:37Z")));
 	}
 
 }
