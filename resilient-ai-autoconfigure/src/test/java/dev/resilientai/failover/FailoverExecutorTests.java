@@ -66,6 +66,45 @@ class FailoverExecutorTests {
 	}
 
 	@Test
+	void aRetryAfterOnA503RestsTheProviderAndCountsAgainstItsBreaker() {
+		CountingModel primary = new CountingModel(() -> {
+			throw new org.springframework.web.client.HttpServerErrorException(
+					org.springframework.http.HttpStatusCode.valueOf(503), "Unavailable", retryAfter("2"), new byte[0],
+					null);
+		});
+		CircuitBreaker breaker = breaker("p");
+		this.executor = executor(FailoverSettings.of(Duration.ofSeconds(5)),
+				new Provider("p", 0, Duration.ofSeconds(5), true, primary, breaker),
+				provider("s", new CountingModel(() -> answer("s"))));
+
+		call();
+		this.clock.advance(Duration.ofMillis(1900));
+		call();
+
+		assertThat(primary.calls.get()).isEqualTo(1);
+		assertThat(breaker.getMetrics().getNumberOfFailedCalls()).isEqualTo(1);
+	}
+
+	@Test
+	void aZeroRetryAfterOnA429CountsAgainstTheBreakerWithoutARest() {
+		CountingModel primary = new CountingModel(() -> {
+			throw new org.springframework.web.client.HttpClientErrorException(
+					org.springframework.http.HttpStatusCode.valueOf(429), "Too Many", retryAfter("0"), new byte[0],
+					null);
+		});
+		CircuitBreaker breaker = breaker("p");
+		this.executor = executor(FailoverSettings.of(Duration.ofSeconds(5)),
+				new Provider("p", 0, Duration.ofSeconds(5), true, primary, breaker),
+				provider("s", new CountingModel(() -> answer("s"))));
+
+		call();
+		call();
+
+		assertThat(primary.calls.get()).isEqualTo(2);
+		assertThat(breaker.getMetrics().getNumberOfFailedCalls()).isEqualTo(2);
+	}
+
+	@Test
 	void sameProviderRetriesAreOffByDefault() {
 		CountingModel primary = new CountingModel(() -> {
 			throw new TransientAiException("HTTP 503 - busy");
