@@ -80,6 +80,9 @@ public class ResilientAiHealthContributor implements CompositeHealthContributor 
 			.withDetail("rateLimitedUntil", (provider.getRateLimitedUntil() != null && provider.isRateLimited(clock))
 					? provider.getRateLimitedUntil().toString() : "none")
 			.withDetail("enabled", provider.isEnabled())
+			.withDetail("bulkhead", java.util.Map.of("availableConcurrentCalls",
+					provider.getBulkhead().getMetrics().getAvailableConcurrentCalls(), "maxAllowedConcurrentCalls",
+					provider.getBulkhead().getMetrics().getMaxAllowedConcurrentCalls()))
 			.build();
 	}
 

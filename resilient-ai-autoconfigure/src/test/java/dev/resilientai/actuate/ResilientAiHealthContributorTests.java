@@ -64,6 +64,18 @@ class ResilientAiHealthContributorTests {
 	}
 
 	@Test
+	void aProviderShowsHowFullItsBulkheadIs() {
+		this.cloud.getBulkhead().tryAcquirePermission();
+		try {
+			assertThat(child("cloud").getDetails().get("bulkhead")).isEqualTo(java.util.Map.of(
+					"availableConcurrentCalls", 24, "maxAllowedConcurrentCalls", 25));
+		}
+		finally {
+			this.cloud.getBulkhead().onComplete();
+		}
+	}
+
+	@Test
 	void aClassWithNoProviderLeftIsDownAndNamed() {
 		this.local.getCircuitBreaker().transitionToForcedOpenState();
 		this.dpa.setEnabled(false);
