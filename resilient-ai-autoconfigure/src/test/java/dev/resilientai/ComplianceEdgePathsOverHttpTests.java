@@ -93,6 +93,38 @@ class ComplianceEdgePathsOverHttpTests extends ThreeProviderHttpTests {
 	}
 
 	/**
+	 * An advisor that runs between the routing advisor and the model puts a class in the
+	 * request context: the routing advisor that runs just before the model reads it.
+	 */
+	@Test
+	void aDataClassParamSetByALaterAdvisorIsEnforced() {
+		CallAdvisor classifier = new CallAdvisor() {
+
+			@Override
+			public ChatClientResponse adviseCall(ChatClientRequest request, CallAdvisorChain chain) {
+				return chain.nextCall(request.mutate().context(ResilientChatClient.DATA_CLASS, "phi").build());
+			}
+
+			@Override
+			public String getName() {
+				return "classifier";
+			}
+
+			@Override
+			public int getOrder() {
+				return 0;
+			}
+
+		};
+
+		String answer = this.chatClient.prompt().user("hello").advisors(classifier).call().content();
+
+		assertThat(answer).isNotNull();
+		assertThat(openAiRequests(openAiServer) + anthropicRequests(anthropicServer))
+			.as("a phi request must reach only the local model").isZero();
+	}
+
+	/**
 	 * A ChatClient without the routing advisor over a model that delegates to the failover
 	 * model (a user's logging/metrics decorator): the nearest caller the StackWalker sees is
 	 * the decorator, not ChatModelCallAdvisor, so the unread advisor param is not detected

@@ -157,7 +157,7 @@ public final class ResilientAiAutoConfiguration {
 		customizers.orderedStream()
 			.filter((customizer) -> !(customizer instanceof RoutingChatClientCustomizer))
 			.forEach((customizer) -> customizer.customize(builder));
-		builder.defaultAdvisors(new RoutingAdvisor());
+		builder.defaultAdvisors(new RoutingAdvisor(), RoutingAdvisor.beforeModel());
 		return new DefaultResilientChatClient(builder.build());
 	}
 
@@ -201,7 +201,7 @@ public final class ResilientAiAutoConfiguration {
 
 		@Override
 		public void customize(ChatClient.Builder builder) {
-			builder.defaultAdvisors(new RoutingAdvisor());
+			builder.defaultAdvisors(new RoutingAdvisor(), RoutingAdvisor.beforeModel());
 		}
 
 	}

@@ -35,6 +35,37 @@ public final class RoutingAdvisor implements CallAdvisor, StreamAdvisor {
 	/** First: before every other advisor, the tool-calling loop and memory included. */
 	public static final int ORDER = Ordered.HIGHEST_PRECEDENCE;
 
+	/**
+	 * Last before Spring AI's model-call advisors (which run at lowest precedence): the order
+	 * of {@link #beforeModel()}.
+	 */
+	public static final int BEFORE_MODEL_ORDER = Ordered.LOWEST_PRECEDENCE - 1000;
+
+	private final int order;
+
+	/**
+	 * Create the routing advisor that runs first.
+	 */
+	public RoutingAdvisor() {
+		this(ORDER);
+	}
+
+	private RoutingAdvisor(int order) {
+		this.order = order;
+	}
+
+	/**
+	 * A second routing advisor that reads the advisor param again just before the model
+	 * call, so that a class an advisor in between put in the request context is enforced
+	 * too. Classes only add up, so it can raise the class the first one read, never lower it.
+	 * {@code ResilientChatClient} and the auto-configured {@code ChatClient.Builder} carry
+	 * both.
+	 * @return the advisor
+	 */
+	public static RoutingAdvisor beforeModel() {
+		return new RoutingAdvisor(BEFORE_MODEL_ORDER);
+	}
+
 	@Override
 	public ChatClientResponse adviseCall(ChatClientRequest request, CallAdvisorChain chain) {
 		RoutingContext routing = RoutingContext.of(dataClass(request));
@@ -75,12 +106,12 @@ public final class RoutingAdvisor implements CallAdvisor, StreamAdvisor {
 
 	@Override
 	public String getName() {
-		return "ResilientAiRoutingAdvisor";
+		return (this.order == ORDER) ? "ResilientAiRoutingAdvisor" : "ResilientAiRoutingAdvisorBeforeModel";
 	}
 
 	@Override
 	public int getOrder() {
-		return ORDER;
+		return this.order;
 	}
 
 }
