@@ -68,8 +68,8 @@ final class Stacks {
 		FailoverExecutor executor = new FailoverExecutor(providers, FailoverSettings.of(Duration.ofSeconds(60)),
 				new ErrorClassifier(), policy, (record) -> {
 				}, null, Clock.systemUTC());
-		ChatClient delegate = ChatClient.builder(new FailoverChatModel(executor))
-			.defaultAdvisors(new RoutingAdvisor())
+		ChatClient delegate = ChatClient.builder(new FailoverChatModel(executor).routedView())
+			.defaultAdvisors(new RoutingAdvisor(), RoutingAdvisor.beforeModel())
 			.build();
 		return new Resilient(new DefaultResilientChatClient(delegate), executor);
 	}

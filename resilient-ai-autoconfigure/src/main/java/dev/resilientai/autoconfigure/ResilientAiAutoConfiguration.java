@@ -148,7 +148,8 @@ public final class ResilientAiAutoConfiguration {
 			ObjectProvider<AdvisorObservationConvention> advisorObservationConvention,
 			ObjectProvider<ToolCallingAdvisor.Builder<?>> toolCallingAdvisorBuilder,
 			ObjectProvider<ChatClientCustomizer> customizers) {
-		ChatClient.Builder builder = ChatClient.builder(resilientAiChatModel,
+		// the ResilientChatClient always carries the routing advisor: its prompts start out routed
+		ChatClient.Builder builder = ChatClient.builder(resilientAiChatModel.routedView(),
 				observationRegistry.getIfUnique(() -> ObservationRegistry.NOOP),
 				chatClientObservationConvention.getIfUnique(), advisorObservationConvention.getIfUnique(),
 				toolCallingAdvisorBuilder.getIfAvailable());

@@ -96,7 +96,8 @@ public final class RoutingAdvisor implements CallAdvisor, StreamAdvisor {
 
 	private static ChatClientRequest routed(ChatClientRequest request, RoutingContext routing) {
 		Prompt prompt = request.prompt();
-		if (!(prompt.getOptions() instanceof FailoverChatOptions options)) {
+		if (!(prompt.getOptions() instanceof FailoverChatOptions options)
+				|| (options.isRouted() && options.getDataClasses().containsAll(routing.dataClasses()))) {
 			return request;
 		}
 		FailoverChatOptions.Builder builder = options.mutate().routed(true);

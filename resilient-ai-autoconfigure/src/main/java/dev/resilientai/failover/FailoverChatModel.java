@@ -42,10 +42,25 @@ public class FailoverChatModel implements ChatModel {
 
 	private final FailoverExecutor executor;
 
-	private final ChatOptions options = FailoverChatOptions.builder().build();
+	private final ChatOptions options;
 
 	public FailoverChatModel(FailoverExecutor executor) {
+		this(executor, false);
+	}
+
+	private FailoverChatModel(FailoverExecutor executor, boolean routed) {
 		this.executor = executor;
+		this.options = FailoverChatOptions.builder().routed(routed).build();
+	}
+
+	/**
+	 * Return a view of this model for a {@code ChatClient} that always carries resilient-ai's
+	 * routing advisor (as {@code ResilientChatClient} does): its default options are already
+	 * marked as routed, so the advisor only rewrites a prompt that names a class.
+	 * @return the view
+	 */
+	public FailoverChatModel routedView() {
+		return new FailoverChatModel(this.executor, true);
 	}
 
 	public FailoverExecutor getExecutor() {
@@ -74,7 +89,9 @@ public class FailoverChatModel implements ChatModel {
 	private RoutingContext routingContext(Prompt prompt, ContextView toolCallContext) {
 		RoutingContext context = RoutingContext.current().with(RoutingContext.from(toolCallContext));
 		if (prompt.getOptions() instanceof FailoverChatOptions failover) {
-			context = context.with(new RoutingContext(failover.getDataClasses(), false));
+			if (!failover.getDataClasses().isEmpty()) {
+				context = context.with(new RoutingContext(failover.getDataClasses(), false));
+			}
 			if (failover.isRouted()) {
 				return context;
 			}

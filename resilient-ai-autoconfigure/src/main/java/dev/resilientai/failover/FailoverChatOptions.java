@@ -1,7 +1,6 @@
 package dev.resilientai.failover;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +43,7 @@ public final class FailoverChatOptions extends DefaultToolCallingChatOptions {
 		super(toolCallbacks, toolContext, model, frequencyPenalty, maxTokens, presencePenalty, stopSequences,
 				temperature, topK, topP);
 		this.providerSpecific = List.copyOf(providerSpecific);
-		this.dataClasses = Collections.unmodifiableSet(new LinkedHashSet<>(dataClasses));
+		this.dataClasses = Set.copyOf(dataClasses);
 		this.routed = routed;
 	}
 
@@ -61,7 +60,7 @@ public final class FailoverChatOptions extends DefaultToolCallingChatOptions {
 	}
 
 	/**
-	 * Return the data classes named for the request, in the order named.
+	 * Return the data classes named for the request.
 	 * @return the classes, empty if none was named
 	 */
 	public Set<String> getDataClasses() {
@@ -91,7 +90,9 @@ public final class FailoverChatOptions extends DefaultToolCallingChatOptions {
 			.toolCallbacks(getToolCallbacks())
 			.toolContext(getToolContext());
 		builder.providerSpecific.addAll(this.providerSpecific);
-		builder.dataClasses.addAll(this.dataClasses);
+		if (!this.dataClasses.isEmpty()) {
+			builder.dataClasses = new LinkedHashSet<>(this.dataClasses);
+		}
 		builder.routed = this.routed;
 		return builder;
 	}
@@ -116,7 +117,7 @@ public final class FailoverChatOptions extends DefaultToolCallingChatOptions {
 
 		private List<ChatOptions> providerSpecific = new ArrayList<>();
 
-		private Set<String> dataClasses = new LinkedHashSet<>();
+		private @Nullable Set<String> dataClasses;
 
 		private boolean routed;
 
@@ -128,6 +129,9 @@ public final class FailoverChatOptions extends DefaultToolCallingChatOptions {
 		 */
 		public Builder dataClass(String dataClass) {
 			Assert.hasText(dataClass, "'dataClass' must not be empty");
+			if (this.dataClasses == null) {
+				this.dataClasses = new LinkedHashSet<>();
+			}
 			this.dataClasses.add(dataClass);
 			return this;
 		}
@@ -148,7 +152,7 @@ public final class FailoverChatOptions extends DefaultToolCallingChatOptions {
 		public Builder clone() {
 			Builder copy = super.clone();
 			copy.providerSpecific = new ArrayList<>(this.providerSpecific);
-			copy.dataClasses = new LinkedHashSet<>(this.dataClasses);
+			copy.dataClasses = (this.dataClasses != null) ? new LinkedHashSet<>(this.dataClasses) : null;
 			return copy;
 		}
 
@@ -157,7 +161,9 @@ public final class FailoverChatOptions extends DefaultToolCallingChatOptions {
 			super.combineWith(other);
 			if (other instanceof Builder failover) {
 				this.providerSpecific.addAll(failover.providerSpecific);
-				this.dataClasses.addAll(failover.dataClasses);
+				if (failover.dataClasses != null) {
+					failover.dataClasses.forEach(this::dataClass);
+				}
 				this.routed |= failover.routed;
 			}
 			else if (other.getClass() != DefaultChatOptionsBuilder.class
@@ -171,7 +177,7 @@ public final class FailoverChatOptions extends DefaultToolCallingChatOptions {
 		public FailoverChatOptions build() {
 			return new FailoverChatOptions(this.toolCallbacks, this.toolContext, this.model, this.frequencyPenalty,
 					this.maxTokens, this.presencePenalty, this.stopSequences, this.temperature, this.topK, this.topP,
-					this.providerSpecific, this.dataClasses, this.routed);
+					this.providerSpecific, (this.dataClasses != null) ? this.dataClasses : Set.of(), this.routed);
 		}
 
 	}

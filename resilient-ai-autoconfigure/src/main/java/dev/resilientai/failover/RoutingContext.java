@@ -1,8 +1,9 @@
 package dev.resilientai.failover;
 
-import java.util.Collections;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
@@ -21,7 +22,7 @@ import reactor.util.context.ContextView;
  * runs there ({@link #apply(Supplier)}), and streams carry theirs in the Reactor context under
  * {@code RoutingContext.class}: that is how nested requests inherit the outer one's class.
  *
- * @param dataClasses the classes named, in the order they were named
+ * @param dataClasses the classes named
  * @param advisorParamsUnread whether the request came through a {@code ChatClient} without
  * resilient-ai's routing advisor, so that a class set as an advisor param could not be read
  */
@@ -32,8 +33,13 @@ public record RoutingContext(Set<String> dataClasses, boolean advisorParamsUnrea
 
 	private static final ThreadLocal<@Nullable RoutingContext> CURRENT = new ThreadLocal<>();
 
+	/** Contexts of one class, shared: a deployment knows a handful of classes. */
+	private static final Map<String, RoutingContext> SINGLE_CLASS = new ConcurrentHashMap<>();
+
+	private static final int MAX_CACHED = 64;
+
 	public RoutingContext {
-		dataClasses = Collections.unmodifiableSet(new LinkedHashSet<>(dataClasses));
+		dataClasses = Set.copyOf(dataClasses);
 	}
 
 	/**
@@ -42,7 +48,18 @@ public record RoutingContext(Set<String> dataClasses, boolean advisorParamsUnrea
 	 * @return the context
 	 */
 	public static RoutingContext of(@Nullable String dataClass) {
-		return (dataClass != null) ? new RoutingContext(Set.of(dataClass), false) : DEFAULT;
+		if (dataClass == null) {
+			return DEFAULT;
+		}
+		RoutingContext cached = SINGLE_CLASS.get(dataClass);
+		if (cached != null) {
+			return cached;
+		}
+		RoutingContext context = new RoutingContext(Set.of(dataClass), false);
+		if (SINGLE_CLASS.size() < MAX_CACHED) {
+			SINGLE_CLASS.putIfAbsent(dataClass, context);
+		}
+		return context;
 	}
 
 	/**
@@ -108,8 +125,12 @@ public record RoutingContext(Set<String> dataClasses, boolean advisorParamsUnrea
 	 * @return the action's result
 	 */
 	public <T> T apply(Supplier<T> action) {
+		if (this.dataClasses.isEmpty()) {
+			// nothing to inherit
+			return action.get();
+		}
 		RoutingContext previous = CURRENT.get();
-		RoutingContext inherited = new RoutingContext(this.dataClasses, false);
+		RoutingContext inherited = this.advisorParamsUnread ? new RoutingContext(this.dataClasses, false) : this;
 		CURRENT.set((previous != null) ? previous.with(inherited) : inherited);
 		try {
 			return action.get();
