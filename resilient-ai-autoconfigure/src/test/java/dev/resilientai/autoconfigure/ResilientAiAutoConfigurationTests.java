@@ -218,8 +218,7 @@ class ResilientAiAutoConfigurationTests {
 	void everyBeanMethodIsConditionalOnMissingBean() {
 		for (Class<?> type : new Class<?>[] { ResilientAiAutoConfiguration.class,
 				HttpCancellationAutoConfiguration.OpenAiCancellationConfiguration.class,
-				HttpCancellationAutoConfiguration.AnthropicCancellationConfiguration.class,
-				HttpCancellationAutoConfiguration.RestClientCancellationConfiguration.class }) {
+				HttpCancellationAutoConfiguration.AnthropicCancellationConfiguration.class }) {
 			Arrays.stream(type.getDeclaredMethods())
 				.filter((method) -> method.isAnnotationPresent(Bean.class))
 				.forEach((Method method) -> assertThat(method.isAnnotationPresent(ConditionalOnMissingBean.class))
