@@ -53,6 +53,11 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
  */
 @SpringBootTest(classes = FailoverOverHttpTests.TestApplication.class,
 		properties = { "spring.ai.openai.api-key=" + FailoverOverHttpTests.OPENAI_KEY,
+				// The application's RestClients (and so Spring AI's Ollama model) use the JDK
+				// client, whose requests abort on the attempt timeout's interrupt; Apache
+				// HttpClient, otherwise picked since the Anthropic SDK brings it, ignores it
+				// (see TestApplication for its HTTP version).
+				"spring.http.clients.imperative.factory=jdk",
 				"spring.ai.openai.chat.options.model=gpt-4o-mini",
 				"spring.ai.anthropic.api-key=" + FailoverOverHttpTests.ANTHROPIC_KEY,
 				"resilient-ai.failover.timeout=10s", "resilient-ai.data-classes=public,internal",
@@ -389,6 +394,15 @@ class FailoverOverHttpTests extends ThreeProviderHttpTests {
 	@SpringBootConfiguration
 	@EnableAutoConfiguration
 	static class TestApplication {
+
+		/**
+		 * HTTP/1.1: the JDK client's default h2c upgrade puts WireMock's Jetty on HTTP/2, where
+		 * a stream cancelled by one test resets the next request.
+		 */
+		@org.springframework.context.annotation.Bean
+		org.springframework.boot.http.client.autoconfigure.ClientHttpRequestFactoryBuilderCustomizer<org.springframework.boot.http.client.JdkClientHttpRequestFactoryBuilder> http11() {
+			return (builder) -> builder.withHttpClientCustomizer((client) -> client.version(java.net.http.HttpClient.Version.HTTP_1_1));
+		}
 
 	}
 

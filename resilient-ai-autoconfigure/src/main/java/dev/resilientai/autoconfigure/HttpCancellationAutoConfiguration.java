@@ -1,21 +1,22 @@
 package dev.resilientai.autoconfigure;
 
 import dev.resilientai.provider.OkHttpAttemptInterceptor;
-import dev.resilientai.provider.RestClientAttemptInterceptor;
 
 import org.springframework.ai.anthropic.http.okhttp.AnthropicHttpClientBuilderCustomizer;
 import org.springframework.ai.openai.http.okhttp.OpenAiHttpClientBuilderCustomizer;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
-import org.springframework.boot.restclient.RestClientCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * Registers the interceptors that let a timed-out attempt cancel its HTTP call: with the
- * OkHttp clients that Spring AI builds for the OpenAI and Anthropic SDKs, and with Spring's
- * {@code RestClient} (Ollama).
+ * Registers the interceptor that lets a timed-out or cancelled attempt cancel its HTTP call
+ * with the OkHttp clients that Spring AI builds for the OpenAI and Anthropic SDKs. Those
+ * customizers reach only the clients Spring AI builds for those SDKs; the application's own
+ * HTTP clients ({@code RestClient}, {@code WebClient}) are never customized: a call made with
+ * them inside an attempt is stopped by the thread interrupt of the attempt timeout, if its
+ * request factory honours interrupts (see {@code docs/failover.md}).
  */
 @AutoConfiguration
 public final class HttpCancellationAutoConfiguration {
@@ -28,18 +29,6 @@ public final class HttpCancellationAutoConfiguration {
 		@ConditionalOnMissingBean(name = "resilientAiOpenAiHttpClientCustomizer")
 		OpenAiHttpClientBuilderCustomizer resilientAiOpenAiHttpClientCustomizer() {
 			return (builder) -> builder.interceptor(new OkHttpAttemptInterceptor());
-		}
-
-	}
-
-	@Configuration(proxyBeanMethods = false)
-	@ConditionalOnClass(RestClientCustomizer.class)
-	static class RestClientCancellationConfiguration {
-
-		@Bean
-		@ConditionalOnMissingBean(name = "resilientAiRestClientCustomizer")
-		RestClientCustomizer resilientAiRestClientCustomizer() {
-			return (builder) -> builder.requestInterceptor(new RestClientAttemptInterceptor());
 		}
 
 	}

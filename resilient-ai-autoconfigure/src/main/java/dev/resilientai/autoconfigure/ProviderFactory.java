@@ -78,12 +78,15 @@ class ProviderFactory {
 
 	private final ResilientAiProperties properties;
 
+	private final TypedProviderModels typedModels;
+
 	ProviderFactory(ListableBeanFactory beanFactory, CircuitBreakerRegistry registry, BulkheadRegistry bulkheads,
 			ResilientAiProperties properties) {
 		this.beanFactory = beanFactory;
 		this.bulkheads = bulkheads;
 		this.registry = registry;
 		this.properties = properties;
+		this.typedModels = new TypedProviderModels(beanFactory, properties.getFailover().getTimeout());
 	}
 
 	List<Provider> createProviders() {
@@ -171,8 +174,7 @@ class ProviderFactory {
 					"Set one of " + prefix + "chat-model, " + prefix + "chat-client and " + prefix + "type.");
 		}
 		if (type != null) {
-			return TypedProviderModels.create(name, config, type, this.properties.getFailover().getTimeout(),
-					this.beanFactory);
+			return this.typedModels.create(name, config, type);
 		}
 		if (StringUtils.hasText(chatModel)) {
 			return bean(prefix + "chat-model", chatModel, ChatModel.class);

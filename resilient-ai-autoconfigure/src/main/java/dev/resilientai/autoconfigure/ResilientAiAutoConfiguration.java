@@ -35,7 +35,6 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Primary;
 import org.springframework.core.env.Environment;
 
 /**
@@ -127,11 +126,20 @@ public final class ResilientAiAutoConfiguration {
 				resilientAiAuditPublisher, fallbackResponder.getIfUnique(), Clock.systemUTC());
 	}
 
+	/**
+	 * Primary unless the application has a primary {@code ChatModel} of its own (see
+	 * {@link PrimaryChatModelPostProcessor}).
+	 */
 	@Bean
-	@Primary
 	@ConditionalOnMissingBean
 	FailoverChatModel resilientAiChatModel(FailoverExecutor resilientAiFailoverExecutor) {
 		return new FailoverChatModel(resilientAiFailoverExecutor);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	static PrimaryChatModelPostProcessor resilientAiPrimaryChatModelPostProcessor() {
+		return new PrimaryChatModelPostProcessor("resilientAiChatModel");
 	}
 
 	@Bean

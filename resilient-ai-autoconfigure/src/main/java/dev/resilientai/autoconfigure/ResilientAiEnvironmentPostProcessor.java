@@ -54,7 +54,10 @@ public class ResilientAiEnvironmentPostProcessor implements EnvironmentPostProce
 
 	/** Loggers that write HTTP request bodies, and so prompts, at DEBUG. */
 	static final List<String> PROMPT_LOGGERS = List.of("org.springframework.web.client.DefaultRestClient",
-			"org.springframework.http.codec", "org.springframework.web.HttpLogging");
+			"org.springframework.http.codec", "org.springframework.web.HttpLogging",
+			// Apache HttpClient, the transport Spring Boot picks for RestClient when it is on the
+			// classpath (the Anthropic SDK brings it): bodies on the wire, and headers with keys
+			"org.apache.hc.client5.http.wire", "org.apache.hc.client5.http.headers");
 
 	static final Map<String, Object> DEFAULTS;
 
@@ -63,8 +66,8 @@ public class ResilientAiEnvironmentPostProcessor implements EnvironmentPostProce
 		defaults.put("spring.ai.openai.max-retries", 0);
 		defaults.put("spring.ai.anthropic.max-retries", 0);
 		defaults.put("spring.ai.retry.max-attempts", 0);
-		// Spring's RestClient and WebClient codecs log request bodies (Ollama's prompts) at
-		// DEBUG: keep those loggers at INFO unless the application sets them, so that a DEBUG
+		// Spring's RestClient and WebClient codecs and Apache HttpClient log request bodies
+		// (Ollama's prompts) at DEBUG: keep those loggers at INFO unless the application sets them, so that a DEBUG
 		// root logger never writes prompts.
 		for (String logger : PROMPT_LOGGERS) {
 			defaults.put("logging.level." + logger, "INFO");

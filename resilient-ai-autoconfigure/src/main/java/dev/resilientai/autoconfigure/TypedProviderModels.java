@@ -29,11 +29,21 @@ final class TypedProviderModels {
 
 	private static final Log logger = LogFactory.getLog(TypedProviderModels.class);
 
-	private TypedProviderModels() {
+	private final ListableBeanFactory beanFactory;
+
+	private final Duration clientTimeout;
+
+	/** Shared by the application's ollama providers (one HTTP client); made on first use. */
+	private @Nullable OllamaProviderModels ollama;
+
+	TypedProviderModels(ListableBeanFactory beanFactory, Duration clientTimeout) {
+		this.beanFactory = beanFactory;
+		this.clientTimeout = clientTimeout;
 	}
 
-	static ChatModel create(String name, ResilientAiProperties.Provider config, ProviderType type,
-			Duration clientTimeout, ListableBeanFactory beanFactory) {
+	ChatModel create(String name, ResilientAiProperties.Provider config, ProviderType type) {
+		ListableBeanFactory beanFactory = this.beanFactory;
+		Duration clientTimeout = this.clientTimeout;
 		String prefix = "resilient-ai.providers." + name + ".";
 		requireModule(prefix + "type", type);
 		String baseUrl = config.getBaseUrl();
@@ -50,8 +60,17 @@ final class TypedProviderModels {
 			case OPENAI -> OpenAiProviderModels.create(spec, false, beanFactory);
 			case OPENAI_COMPATIBLE -> OpenAiProviderModels.create(spec, true, beanFactory);
 			case ANTHROPIC -> AnthropicProviderModels.create(spec, beanFactory);
-			case OLLAMA -> OllamaProviderModels.create(spec, beanFactory);
+			case OLLAMA -> ollama().create(spec);
 		};
+	}
+
+	private OllamaProviderModels ollama() {
+		OllamaProviderModels models = this.ollama;
+		if (models == null) {
+			models = new OllamaProviderModels(this.beanFactory, this.clientTimeout);
+			this.ollama = models;
+		}
+		return models;
 	}
 
 	private static void requireModule(String property, ProviderType type) {

@@ -13,7 +13,8 @@ import okhttp3.Response;
  * timeout (found by its thread), or a stream that is cancelled or times out (found by the
  * {@link StreamCancellation#HEADER} tag, which is removed here so it never leaves). A hung
  * provider thus releases its connection and thread at once instead of at the SDK's own, much
- * longer, timeout. Used by the OpenAI and Anthropic SDK clients of Spring AI.
+ * longer, timeout, and a stream cancelled while its call still waited in OkHttp's dispatcher
+ * queue never sends it. Used by the OpenAI and Anthropic SDK clients of Spring AI.
  */
 public final class OkHttpAttemptInterceptor implements Interceptor {
 
@@ -22,7 +23,11 @@ public final class OkHttpAttemptInterceptor implements Interceptor {
 		Request request = chain.request();
 		String streamTag = request.header(StreamCancellation.HEADER);
 		if (streamTag != null) {
-			StreamCancellation.claim(streamTag, chain.call()::cancel);
+			if (!StreamCancellation.claim(streamTag, chain.call()::cancel).mayProceed()) {
+				chain.call().cancel();
+				// OkHttp's own message for a cancelled call
+				throw new IOException("Canceled");
+			}
 			return chain.proceed(request.newBuilder().removeHeader(StreamCancellation.HEADER).build());
 		}
 		AttemptGuard.registerCanceller(chain.call()::cancel);

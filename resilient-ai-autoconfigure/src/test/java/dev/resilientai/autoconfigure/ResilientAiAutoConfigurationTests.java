@@ -19,6 +19,7 @@ import org.springframework.ai.chat.model.ChatModel;
 import org.springframework.ai.chat.model.ChatResponse;
 import org.springframework.ai.chat.model.Generation;
 import org.springframework.ai.chat.prompt.Prompt;
+import org.springframework.ai.model.chat.client.autoconfigure.ChatClientAutoConfiguration;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
@@ -215,11 +216,60 @@ class ResilientAiAutoConfigurationTests {
 	}
 
 	@Test
+	void withoutAPrimaryChatModelOfTheApplicationTheFailoverModelIsThePrimaryOneAndSpringAisChatClientUsesIt() {
+		this.runner.withConfiguration(AutoConfigurations.of(ChatClientAutoConfiguration.class))
+			.withPropertyValues("resilient-ai.providers.a.chat-model=openAiChatModel")
+			.run((context) -> {
+				assertThat(context.getBean(ChatModel.class)).isSameAs(context.getBean("resilientAiChatModel"));
+				ChatResponse response = context.getBean(ChatClient.Builder.class)
+					.build()
+					.prompt()
+					.user("hi")
+					.call()
+					.chatResponse();
+				assertThat((String) response.getMetadata().get(ResilientChatClient.PROVIDER)).isEqualTo("a");
+			});
+	}
+
+	@Test
+	void withAPrimaryChatModelOfTheApplicationItStaysTheChatModelAndResilientChatClientStillFailsOver() {
+		this.runner.withConfiguration(AutoConfigurations.of(ChatClientAutoConfiguration.class))
+			.withUserConfiguration(PrimaryModel.class)
+			.withPropertyValues("resilient-ai.providers.a.chat-model=openAiChatModel",
+					"resilient-ai.providers.a.enabled=false", "resilient-ai.providers.b.chat-model=anthropicChatModel")
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				assertThat(context.getBean(ChatModel.class)).isSameAs(context.getBean("myPrimaryModel"));
+				assertThat(context.getBean(ChatClient.Builder.class).build().prompt().user("hi").call().content())
+					.isEqualTo("mine");
+				ChatResponse response = context.getBean(ResilientChatClient.class)
+					.prompt()
+					.user("hi")
+					.call()
+					.chatResponse();
+				assertThat(response.getResult().getOutput().getText()).isEqualTo("anthropic");
+				assertThat((String) response.getMetadata().get(ResilientChatClient.PROVIDER)).isEqualTo("b");
+				assertThat(context.getBean(FailoverChatModel.class)).isSameAs(context.getBean("resilientAiChatModel"));
+			});
+	}
+
+	@Test
+	void aPrimaryChatModelRegisteredWithoutAFactoryMethodStaysTheChatModelToo() {
+		this.runner.withConfiguration(AutoConfigurations.of(ChatClientAutoConfiguration.class))
+			.withBean("registeredModel", MineModel.class, MineModel::new, (definition) -> definition.setPrimary(true))
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				assertThat(context.getBean(ChatModel.class)).isSameAs(context.getBean("registeredModel"));
+				assertThat(context.getBean(ChatClient.Builder.class).build().prompt().user("hi").call().content())
+					.isEqualTo("mine");
+			});
+	}
+
+	@Test
 	void everyBeanMethodIsConditionalOnMissingBean() {
 		for (Class<?> type : new Class<?>[] { ResilientAiAutoConfiguration.class,
 				HttpCancellationAutoConfiguration.OpenAiCancellationConfiguration.class,
-				HttpCancellationAutoConfiguration.AnthropicCancellationConfiguration.class,
-				HttpCancellationAutoConfiguration.RestClientCancellationConfiguration.class }) {
+				HttpCancellationAutoConfiguration.AnthropicCancellationConfiguration.class }) {
 			Arrays.stream(type.getDeclaredMethods())
 				.filter((method) -> method.isAnnotationPresent(Bean.class))
 				.forEach((Method method) -> assertThat(method.isAnnotationPresent(ConditionalOnMissingBean.class))
@@ -242,6 +292,31 @@ class ResilientAiAutoConfigurationTests {
 			}
 
 		};
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class PrimaryModel {
+
+		@Bean
+		@org.springframework.context.annotation.Primary
+		ChatModel myPrimaryModel() {
+			return fixed("mine");
+		}
+
+	}
+
+	static class MineModel implements ChatModel {
+
+		@Override
+		public ChatResponse call(Prompt prompt) {
+			return fixed("mine").call(prompt);
+		}
+
+		@Override
+		public Flux<ChatResponse> stream(Prompt prompt) {
+			return Flux.just(call(prompt));
+		}
+
 	}
 
 	@Configuration(proxyBeanMethods = false)
