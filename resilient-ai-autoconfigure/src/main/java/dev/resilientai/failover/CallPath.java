@@ -139,6 +139,11 @@ final class CallPath {
 				throw new RequestInterruptedException(
 						"The request was interrupted during an attempt on provider '" + provider.getName() + "'");
 			}
+			if (failure == null && timedOut) {
+				// an answer after the attempt's time is a timeout: the caller already waited too long
+				failure = new ResilientAiException(
+						"Provider '" + provider.getName() + "' answered after its attempt timeout");
+			}
 			if (failure == null && (response == null || response.getResults().isEmpty())) {
 				failure = new ResilientAiException("Provider '" + provider.getName() + "' returned no generations");
 			}

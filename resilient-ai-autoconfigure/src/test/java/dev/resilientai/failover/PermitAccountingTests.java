@@ -228,6 +228,27 @@ class PermitAccountingTests {
 	}
 
 	@Test
+	void anAnswerAfterTheAttemptTimeoutIsATimeoutAndTheNextProviderServes() {
+		CircuitBreaker breaker = CircuitBreaker.ofDefaults("p");
+		ChatModel ignoresInterrupts = calling((prompt) -> {
+			long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300);
+			while (System.nanoTime() < until) {
+				Thread.onSpinWait();
+			}
+			return answer("late");
+		});
+		this.executor = executor(Duration.ofSeconds(5),
+				new Provider("p", 0, Duration.ofMillis(100), true, ignoresInterrupts, breaker, bulkhead("p", 4), null),
+				provider("s", calling((prompt) -> answer("s")), CircuitBreaker.ofDefaults("s"), 25));
+
+		ChatResponse response = call();
+
+		assertThat((String) response.getMetadata().get(ResilientChatClient.PROVIDER)).isEqualTo("s");
+		assertThat(breaker.getMetrics().getNumberOfFailedCalls()).isEqualTo(1);
+		assertThat(Thread.currentThread().isInterrupted()).isFalse();
+	}
+
+	@Test
 	void anInterruptedCallerCallsNoProvider() {
 		AtomicInteger calls = new AtomicInteger();
 		this.executor = executor(Duration.ofSeconds(5), provider("p", calling((prompt) -> {
