@@ -93,6 +93,42 @@ class ComplianceEdgePathsOverHttpTests extends ThreeProviderHttpTests {
 	}
 
 	/**
+	 * An advisor that runs first of all (even before any routing advisor) asks the model
+	 * during a phi request: on {@code ResilientChatClient} the class is current from the
+	 * request's entry.
+	 */
+	@Test
+	void aNestedRequestFromAnAdvisorOrderedFirstInheritsPhi() {
+		CallAdvisor rewriter = new CallAdvisor() {
+
+			@Override
+			public ChatClientResponse adviseCall(ChatClientRequest request, CallAdvisorChain chain) {
+				ComplianceEdgePathsOverHttpTests.this.chatClient.prompt()
+					.user("nested-request: rewrite the question")
+					.call()
+					.content();
+				return chain.nextCall(request);
+			}
+
+			@Override
+			public String getName() {
+				return "rewriter";
+			}
+
+			@Override
+			public int getOrder() {
+				return org.springframework.core.Ordered.HIGHEST_PRECEDENCE;
+			}
+
+		};
+
+		this.chatClient.prompt().user("outer-request").dataClass("phi").advisors(rewriter).call().content();
+
+		assertThat(openAiRequests(openAiServer) + anthropicRequests(anthropicServer))
+			.as("the nested request of a phi request must stay with phi providers").isZero();
+	}
+
+	/**
 	 * An advisor that runs between the routing advisor and the model puts a class in the
 	 * request context: the routing advisor that runs just before the model reads it.
 	 */

@@ -69,7 +69,7 @@ final class Stacks {
 				new ErrorClassifier(), policy, (record) -> {
 				}, null, Clock.systemUTC());
 		ChatClient delegate = ChatClient.builder(new FailoverChatModel(executor).routedView())
-			.defaultAdvisors(new RoutingAdvisor(), RoutingAdvisor.beforeModel())
+			.defaultAdvisors(RoutingAdvisor.beforeModel())
 			.build();
 		return new Resilient(new DefaultResilientChatClient(delegate), executor);
 	}

@@ -166,7 +166,9 @@ public final class ResilientAiAutoConfiguration {
 		customizers.orderedStream()
 			.filter((customizer) -> !(customizer instanceof RoutingChatClientCustomizer))
 			.forEach((customizer) -> customizer.customize(builder));
-		builder.defaultAdvisors(new RoutingAdvisor(), RoutingAdvisor.beforeModel());
+		// the classes a request names are current from its entry (DefaultResilientChatClient);
+		// the advisor just before the model reads the params into the prompt's options
+		builder.defaultAdvisors(RoutingAdvisor.beforeModel());
 		return new DefaultResilientChatClient(builder.build());
 	}
 

@@ -6,15 +6,24 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 import dev.resilientai.ResilientChatClient;
+import dev.resilientai.failover.FailoverChatOptions;
+import dev.resilientai.failover.RoutingContext;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Flux;
 
 import org.springframework.ai.chat.client.ChatClient;
+import org.springframework.ai.chat.client.ChatClientResponse;
+import org.springframework.ai.chat.client.ResponseEntity;
 import org.springframework.ai.chat.client.advisor.api.Advisor;
 import org.springframework.ai.chat.messages.Message;
+import org.springframework.ai.chat.model.ChatResponse;
 import org.springframework.ai.chat.prompt.ChatOptions;
 import org.springframework.ai.chat.prompt.Prompt;
 import org.springframework.ai.template.TemplateRenderer;
 import org.springframework.ai.tool.ToolCallback;
+import org.springframework.ai.converter.StructuredOutputConverter;
 import org.springframework.ai.tool.ToolCallbackProvider;
+import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.core.io.Resource;
 import org.springframework.util.Assert;
 
@@ -28,7 +37,9 @@ public class DefaultResilientChatClient implements ResilientChatClient {
 
 	/**
 	 * Create a client that delegates to a {@code ChatClient} built over the failover model
-	 * with a {@link RoutingAdvisor} among its default advisors.
+	 * with {@link RoutingAdvisor#beforeModel()} among its default advisors. The classes named
+	 * on a request ({@code dataClass(...)} or the advisor param) are current from the
+	 * request's entry, before any advisor runs.
 	 * @param delegate the delegate client
 	 */
 	public DefaultResilientChatClient(ChatClient delegate) {
@@ -48,7 +59,11 @@ public class DefaultResilientChatClient implements ResilientChatClient {
 
 	@Override
 	public RequestSpec prompt(Prompt prompt) {
-		return new DefaultRequestSpec(this.delegate.prompt(prompt));
+		DefaultRequestSpec spec = new DefaultRequestSpec(this.delegate.prompt(prompt));
+		if (prompt.getOptions() instanceof FailoverChatOptions options) {
+			options.getDataClasses().forEach(spec::named);
+		}
+		return spec;
 	}
 
 	@Override
@@ -60,6 +75,9 @@ public class DefaultResilientChatClient implements ResilientChatClient {
 
 		private final ChatClientRequestSpec delegate;
 
+		/** The classes named on this spec: current while the request runs, from its entry. */
+		private RoutingContext routing = RoutingContext.DEFAULT;
+
 		DefaultRequestSpec(ChatClientRequestSpec delegate) {
 			this.delegate = delegate;
 		}
@@ -68,7 +86,14 @@ public class DefaultResilientChatClient implements ResilientChatClient {
 		public RequestSpec dataClass(String dataClass) {
 			Assert.hasText(dataClass, "'dataClass' must not be empty");
 			this.delegate.advisors((advisor) -> advisor.param(DATA_CLASS, dataClass));
+			this.routing = this.routing.with(RoutingContext.of(dataClass));
 			return this;
+		}
+
+		private void named(@Nullable Object dataClass) {
+			if (dataClass instanceof String name && !name.isBlank()) {
+				this.routing = this.routing.with(RoutingContext.of(name));
+			}
 		}
 
 		@Override
@@ -78,7 +103,7 @@ public class DefaultResilientChatClient implements ResilientChatClient {
 
 		@Override
 		public RequestSpec advisors(Consumer<AdvisorSpec> consumer) {
-			this.delegate.advisors(consumer);
+			this.delegate.advisors((spec) -> consumer.accept(new RecordingAdvisorSpec(spec, this)));
 			return this;
 		}
 
@@ -109,6 +134,9 @@ public class DefaultResilientChatClient implements ResilientChatClient {
 		@Override
 		public <B extends ChatOptions.Builder<?>> RequestSpec options(B customizer) {
 			this.delegate.options(customizer);
+			if (customizer instanceof FailoverChatOptions.Builder failover) {
+				failover.clone().build().getDataClasses().forEach(this::named);
+			}
 			return this;
 		}
 
@@ -201,12 +229,178 @@ public class DefaultResilientChatClient implements ResilientChatClient {
 
 		@Override
 		public CallResponseSpec call() {
-			return this.delegate.call();
+			CallResponseSpec call = this.delegate.call();
+			return this.routing.dataClasses().isEmpty() ? call : new ScopedCallResponseSpec(call, this.routing);
 		}
 
 		@Override
 		public StreamResponseSpec stream() {
-			return this.delegate.stream();
+			StreamResponseSpec stream = this.delegate.stream();
+			return this.routing.dataClasses().isEmpty() ? stream : new ScopedStreamResponseSpec(stream, this.routing);
+		}
+
+	}
+
+	/**
+	 * Notes the data class a caller sets as an advisor param, so that it is current from the
+	 * request's entry, before any advisor runs.
+	 */
+	private record RecordingAdvisorSpec(AdvisorSpec delegate, DefaultRequestSpec request) implements AdvisorSpec {
+
+		@Override
+		public AdvisorSpec param(String key, Object value) {
+			this.delegate.param(key, value);
+			if (DATA_CLASS.equals(key)) {
+				this.request.named(value);
+			}
+			return this;
+		}
+
+		@Override
+		public AdvisorSpec params(Map<String, Object> params) {
+			this.delegate.params(params);
+			this.request.named(params.get(DATA_CLASS));
+			return this;
+		}
+
+		@Override
+		public AdvisorSpec advisors(Advisor... advisors) {
+			this.delegate.advisors(advisors);
+			return this;
+		}
+
+		@Override
+		public AdvisorSpec advisors(List<Advisor> advisors) {
+			this.delegate.advisors(advisors);
+			return this;
+		}
+
+	}
+
+	/**
+	 * Runs each way of reading a call's answer with the request's classes current, so that
+	 * every advisor (whatever its order), tool callback and model call of the request sees
+	 * them, and requests they make inherit them.
+	 */
+	private record ScopedCallResponseSpec(CallResponseSpec delegate, RoutingContext routing)
+			implements CallResponseSpec {
+
+		@Override
+		public <T> @Nullable T entity(ParameterizedTypeReference<T> type, Consumer<EntityParamSpec> consumer) {
+			return this.routing.apply(() -> this.delegate.entity(type, consumer));
+		}
+
+		@Override
+		public <T> @Nullable T entity(ParameterizedTypeReference<T> type) {
+			return this.routing.apply(() -> this.delegate.entity(type));
+		}
+
+		@Override
+		public <T> @Nullable T entity(StructuredOutputConverter<T> converter, Consumer<EntityParamSpec> consumer) {
+			return this.routing.apply(() -> this.delegate.entity(converter, consumer));
+		}
+
+		@Override
+		public <T> @Nullable T entity(StructuredOutputConverter<T> converter) {
+			return this.routing.apply(() -> this.delegate.entity(converter));
+		}
+
+		@Override
+		public <T> @Nullable T entity(Class<T> type, Consumer<EntityParamSpec> consumer) {
+			return this.routing.apply(() -> this.delegate.entity(type, consumer));
+		}
+
+		@Override
+		public <T> @Nullable T entity(Class<T> type) {
+			return this.routing.apply(() -> this.delegate.entity(type));
+		}
+
+		@Override
+		public ChatClientResponse chatClientResponse() {
+			RoutingContext previous = this.routing.enter();
+			try {
+				return this.delegate.chatClientResponse();
+			}
+			finally {
+				RoutingContext.restore(previous);
+			}
+		}
+
+		@Override
+		public @Nullable ChatResponse chatResponse() {
+			RoutingContext previous = this.routing.enter();
+			try {
+				return this.delegate.chatResponse();
+			}
+			finally {
+				RoutingContext.restore(previous);
+			}
+		}
+
+		@Override
+		public @Nullable String content() {
+			RoutingContext previous = this.routing.enter();
+			try {
+				return this.delegate.content();
+			}
+			finally {
+				RoutingContext.restore(previous);
+			}
+		}
+
+		@Override
+		public <T> ResponseEntity<ChatResponse, T> responseEntity(Class<T> type, Consumer<EntityParamSpec> consumer) {
+			return this.routing.apply(() -> this.delegate.responseEntity(type, consumer));
+		}
+
+		@Override
+		public <T> ResponseEntity<ChatResponse, T> responseEntity(Class<T> type) {
+			return this.routing.apply(() -> this.delegate.responseEntity(type));
+		}
+
+		@Override
+		public <T> ResponseEntity<ChatResponse, T> responseEntity(ParameterizedTypeReference<T> type,
+				Consumer<EntityParamSpec> consumer) {
+			return this.routing.apply(() -> this.delegate.responseEntity(type, consumer));
+		}
+
+		@Override
+		public <T> ResponseEntity<ChatResponse, T> responseEntity(ParameterizedTypeReference<T> type) {
+			return this.routing.apply(() -> this.delegate.responseEntity(type));
+		}
+
+		@Override
+		public <T> ResponseEntity<ChatResponse, T> responseEntity(StructuredOutputConverter<T> converter,
+				Consumer<EntityParamSpec> consumer) {
+			return this.routing.apply(() -> this.delegate.responseEntity(converter, consumer));
+		}
+
+		@Override
+		public <T> ResponseEntity<ChatResponse, T> responseEntity(StructuredOutputConverter<T> converter) {
+			return this.routing.apply(() -> this.delegate.responseEntity(converter));
+		}
+
+	}
+
+	/**
+	 * Subscribes to a stream with the request's classes current and in its Reactor context.
+	 */
+	private record ScopedStreamResponseSpec(StreamResponseSpec delegate, RoutingContext routing)
+			implements StreamResponseSpec {
+
+		@Override
+		public Flux<ChatClientResponse> chatClientResponse() {
+			return this.routing.within(Flux.defer(this.delegate::chatClientResponse));
+		}
+
+		@Override
+		public Flux<ChatResponse> chatResponse() {
+			return this.routing.within(Flux.defer(this.delegate::chatResponse));
+		}
+
+		@Override
+		public Flux<String> content() {
+			return this.routing.within(Flux.defer(this.delegate::content));
 		}
 
 	}

@@ -69,8 +69,17 @@ public final class RoutingAdvisor implements CallAdvisor, StreamAdvisor {
 	@Override
 	public ChatClientResponse adviseCall(ChatClientRequest request, CallAdvisorChain chain) {
 		RoutingContext routing = RoutingContext.of(dataClass(request));
-		ChatClientRequest routed = routed(request, routing);
-		return routing.apply(() -> chain.nextCall(routed));
+		// the failover model reads the class current on this thread too, so the prompt needs
+		// rewriting only if the class is not current yet (or the options are not marked read)
+		ChatClientRequest routed = RoutingContext.current().dataClasses().containsAll(routing.dataClasses())
+				&& isRouted(request) ? request : routed(request, routing);
+		RoutingContext previous = routing.enter();
+		try {
+			return chain.nextCall(routed);
+		}
+		finally {
+			RoutingContext.restore(previous);
+		}
 	}
 
 	@Override
@@ -94,15 +103,20 @@ public final class RoutingAdvisor implements CallAdvisor, StreamAdvisor {
 		return name;
 	}
 
+	private static boolean isRouted(ChatClientRequest request) {
+		return request.prompt().getOptions() instanceof FailoverChatOptions options && options.isRouted();
+	}
+
 	private static ChatClientRequest routed(ChatClientRequest request, RoutingContext routing) {
 		Prompt prompt = request.prompt();
-		if (!(prompt.getOptions() instanceof FailoverChatOptions options)
-				|| (options.isRouted() && options.getDataClasses().containsAll(routing.dataClasses()))) {
+		if (!(prompt.getOptions() instanceof FailoverChatOptions options)) {
 			return request;
 		}
-		FailoverChatOptions.Builder builder = options.mutate().routed(true);
-		routing.dataClasses().forEach(builder::dataClass);
-		return request.mutate().prompt(prompt.mutate().chatOptions(builder.build()).build()).build();
+		FailoverChatOptions routed = options.routed(routing.dataClasses());
+		if (routed == options) {
+			return request;
+		}
+		return new ChatClientRequest(new Prompt(prompt.getInstructions(), routed), request.context());
 	}
 
 	@Override

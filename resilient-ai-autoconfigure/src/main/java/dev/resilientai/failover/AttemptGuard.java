@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -18,7 +18,7 @@ import org.jspecify.annotations.Nullable;
  * releases both the thread and the connection at the timeout. The interrupt never leaks past
  * {@link #finish()}.
  */
-public final class AttemptGuard {
+public final class AttemptGuard implements Runnable {
 
 	private static final Log logger = LogFactory.getLog(AttemptGuard.class);
 
@@ -32,9 +32,13 @@ public final class AttemptGuard {
 
 	private final Thread thread = Thread.currentThread();
 
-	private final AtomicInteger state = new AtomicInteger(RUNNING);
+	private static final AtomicIntegerFieldUpdater<AttemptGuard> STATE = AtomicIntegerFieldUpdater
+		.newUpdater(AttemptGuard.class, "state");
 
-	private final List<Runnable> cancellers = new ArrayList<>(1);
+	private volatile int state = RUNNING;
+
+	/** Guarded by {@code this}; most attempts register one canceller or none. */
+	private @Nullable List<Runnable> cancellers;
 
 	private final @Nullable AttemptGuard previous;
 
@@ -55,7 +59,7 @@ public final class AttemptGuard {
 	static AttemptGuard start(ScheduledExecutorService scheduler, long timeoutNanos) {
 		AttemptGuard guard = new AttemptGuard(CURRENT.get());
 		CURRENT.set(guard);
-		guard.timer = scheduler.schedule(guard::timeout, timeoutNanos, TimeUnit.NANOSECONDS);
+		guard.timer = scheduler.schedule(guard, timeoutNanos, TimeUnit.NANOSECONDS);
 		return guard;
 	}
 
@@ -70,8 +74,11 @@ public final class AttemptGuard {
 		if (guard == null) {
 			return false;
 		}
-		synchronized (guard.cancellers) {
-			if (guard.state.get() != TIMED_OUT) {
+		synchronized (guard) {
+			if (guard.state != TIMED_OUT) {
+				if (guard.cancellers == null) {
+					guard.cancellers = new ArrayList<>(1);
+				}
 				guard.cancellers.add(canceller);
 				return true;
 			}
@@ -88,14 +95,19 @@ public final class AttemptGuard {
 		return CURRENT.get() != null;
 	}
 
-	private void timeout() {
-		if (!this.state.compareAndSet(RUNNING, TIMED_OUT)) {
+	/**
+	 * The attempt's time is up: cancel its HTTP calls and interrupt its thread. Run by the
+	 * timer; not for application use.
+	 */
+	@Override
+	public void run() {
+		if (!STATE.compareAndSet(this, RUNNING, TIMED_OUT)) {
 			return;
 		}
 		try {
 			List<Runnable> toRun;
-			synchronized (this.cancellers) {
-				toRun = List.copyOf(this.cancellers);
+			synchronized (this) {
+				toRun = (this.cancellers != null) ? List.copyOf(this.cancellers) : List.of();
 			}
 			toRun.forEach(AttemptGuard::runQuietly);
 			this.thread.interrupt();
@@ -111,16 +123,12 @@ public final class AttemptGuard {
 	 * @return {@code true} if the attempt timed out
 	 */
 	boolean finish() {
-		if (this.previous != null) {
-			CURRENT.set(this.previous);
-		}
-		else {
-			CURRENT.remove();
-		}
+		// set, not removed: the thread's next attempt reuses the entry
+		CURRENT.set(this.previous);
 		if (this.timer != null) {
 			this.timer.cancel(false);
 		}
-		if (this.state.compareAndSet(RUNNING, FINISHED)) {
+		if (STATE.compareAndSet(this, RUNNING, FINISHED)) {
 			return false;
 		}
 		// The timeout fired: wait for its interrupt to land, then clear it so that it never

@@ -50,12 +50,12 @@ final class CallPath {
 	 * @param prompt the prompt
 	 * @param eligible the providers, in routing order
 	 * @param trace the request's trace
-	 * @return the answer and the provider and attempt count that gave it
+	 * @return the answer, with the provider and attempt count that gave it in its metadata
 	 * @throws ProviderRequestRejectedException if a provider rejected the request as invalid
 	 * @throws RequestInterruptedException if the caller interrupted the thread
 	 * @throws NoAnswerException if no provider answered
 	 */
-	Answer call(Prompt prompt, List<Provider> eligible, RequestTrace trace) {
+	ChatResponse call(Prompt prompt, List<Provider> eligible, RequestTrace trace) {
 		long deadline = System.nanoTime() + this.settings.timeout().toNanos();
 		for (Provider provider : eligible) {
 			if (provider.isRateLimited(this.clock)) {
@@ -78,7 +78,7 @@ final class CallPath {
 						Math.min(provider.getTimeout().toNanos(), remaining));
 				if (outcome.response != null) {
 					trace.succeeded(provider.getName(), outcome.duration);
-					return new Answer(outcome.response, provider.getName(), calls);
+					return FailoverExecutor.withRoutingMetadata(outcome.response, provider.getName(), calls);
 				}
 				Classification classification = outcome.classification;
 				Throwable failure = outcome.failure;
@@ -204,16 +204,6 @@ final class CallPath {
 			Thread.currentThread().interrupt();
 			throw new RequestInterruptedException("The request was interrupted while backing off before a retry");
 		}
-	}
-
-	/**
-	 * A provider's answer.
-	 *
-	 * @param response the response
-	 * @param provider the provider that gave it
-	 * @param attempts how many attempts the request took
-	 */
-	record Answer(ChatResponse response, String provider, int attempts) {
 	}
 
 	/**

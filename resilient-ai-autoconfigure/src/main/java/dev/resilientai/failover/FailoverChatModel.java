@@ -90,7 +90,7 @@ public class FailoverChatModel implements ChatModel {
 		RoutingContext context = RoutingContext.current().with(RoutingContext.from(toolCallContext));
 		if (prompt.getOptions() instanceof FailoverChatOptions failover) {
 			if (!failover.getDataClasses().isEmpty()) {
-				context = context.with(new RoutingContext(failover.getDataClasses(), false));
+				context = context.with(RoutingContext.of(failover.getDataClasses()));
 			}
 			if (failover.isRouted()) {
 				return context;

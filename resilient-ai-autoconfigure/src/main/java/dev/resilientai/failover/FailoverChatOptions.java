@@ -76,6 +76,30 @@ public final class FailoverChatOptions extends DefaultToolCallingChatOptions {
 		return this.routed;
 	}
 
+	/**
+	 * Return these options marked as read by resilient-ai's routing advisor, with the given
+	 * classes added; everything else is shared, not copied.
+	 * @param added the classes the advisor read
+	 * @return the routed options ({@code this} if nothing changes)
+	 */
+	public FailoverChatOptions routed(Set<String> added) {
+		if (this.routed && this.dataClasses.containsAll(added)) {
+			return this;
+		}
+		Set<String> classes = this.dataClasses;
+		if (classes.isEmpty()) {
+			classes = added;
+		}
+		else if (!classes.containsAll(added)) {
+			Set<String> union = new LinkedHashSet<>(classes);
+			union.addAll(added);
+			classes = union;
+		}
+		return new FailoverChatOptions(getToolCallbacks(), getToolContext(), getModel(), getFrequencyPenalty(),
+				getMaxTokens(), getPresencePenalty(), getStopSequences(), getTemperature(), getTopK(), getTopP(),
+				this.providerSpecific, classes, true);
+	}
+
 	@Override
 	public Builder mutate() {
 		Builder builder = new Builder();
@@ -91,7 +115,8 @@ public final class FailoverChatOptions extends DefaultToolCallingChatOptions {
 			.toolContext(getToolContext());
 		builder.providerSpecific.addAll(this.providerSpecific);
 		if (!this.dataClasses.isEmpty()) {
-			builder.dataClasses = new LinkedHashSet<>(this.dataClasses);
+			// shared until the builder adds a class (copy on write)
+			builder.dataClasses = this.dataClasses;
 		}
 		builder.routed = this.routed;
 		return builder;
@@ -129,10 +154,12 @@ public final class FailoverChatOptions extends DefaultToolCallingChatOptions {
 		 */
 		public Builder dataClass(String dataClass) {
 			Assert.hasText(dataClass, "'dataClass' must not be empty");
-			if (this.dataClasses == null) {
-				this.dataClasses = new LinkedHashSet<>();
+			if (this.dataClasses == null || !this.dataClasses.contains(dataClass)) {
+				Set<String> classes = (this.dataClasses != null) ? new LinkedHashSet<>(this.dataClasses)
+						: new LinkedHashSet<>();
+				classes.add(dataClass);
+				this.dataClasses = classes;
 			}
-			this.dataClasses.add(dataClass);
 			return this;
 		}
 
@@ -152,7 +179,7 @@ public final class FailoverChatOptions extends DefaultToolCallingChatOptions {
 		public Builder clone() {
 			Builder copy = super.clone();
 			copy.providerSpecific = new ArrayList<>(this.providerSpecific);
-			copy.dataClasses = (this.dataClasses != null) ? new LinkedHashSet<>(this.dataClasses) : null;
+			copy.dataClasses = this.dataClasses;
 			return copy;
 		}
 

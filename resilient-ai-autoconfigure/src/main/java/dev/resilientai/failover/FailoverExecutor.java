@@ -132,23 +132,24 @@ public class FailoverExecutor implements AutoCloseable {
 	 */
 	public ChatResponse call(Prompt prompt, RoutingContext context) {
 		checkOpen();
-		RequestTrace trace = new RequestTrace(context, false);
+		RequestTrace trace = new RequestTrace(false);
 		try {
 			List<Provider> eligible = this.order.eligible(prompt, context, trace);
 			// requests made while this one runs (tools, advisors, models that call back) inherit its class
-			return this.order.inherited(trace).apply(() -> {
-				try {
-					CallPath.Answer answer = this.callPath.call(prompt, eligible, trace);
-					return withRoutingMetadata(answer.response(), answer.provider(), answer.attempts());
+			RoutingContext previous = this.order.inherited(trace).enter();
+			try {
+				return this.callPath.call(prompt, eligible, trace);
+			}
+			catch (CallPath.NoAnswerException ex) {
+				AllProvidersFailedException failure = allFailed(trace);
+				if (this.fallback == null) {
+					throw failure;
 				}
-				catch (CallPath.NoAnswerException ex) {
-					AllProvidersFailedException failure = allFailed(trace);
-					if (this.fallback == null) {
-						throw failure;
-					}
-					return fallBack(prompt, failure, trace);
-				}
-			});
+				return fallBack(prompt, failure, trace);
+			}
+			finally {
+				RoutingContext.restore(previous);
+			}
 		}
 		catch (RuntimeException | Error ex) {
 			trace.ended(ex);
@@ -171,7 +172,7 @@ public class FailoverExecutor implements AutoCloseable {
 	public Flux<ChatResponse> stream(Prompt prompt, RoutingContext context) {
 		return Flux.defer(() -> {
 			checkOpen();
-			RequestTrace trace = new RequestTrace(context, true);
+			RequestTrace trace = new RequestTrace(true);
 			List<Provider> eligible;
 			try {
 				eligible = this.order.eligible(prompt, context, trace);

@@ -2,7 +2,7 @@ package dev.resilientai.failover;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 import dev.resilientai.SkipReason;
 import io.github.resilience4j.bulkhead.Bulkhead;
@@ -22,7 +22,10 @@ final class Permit {
 
 	private final Bulkhead bulkhead;
 
-	private final AtomicBoolean completed = new AtomicBoolean();
+	private static final AtomicIntegerFieldUpdater<Permit> COMPLETED = AtomicIntegerFieldUpdater
+		.newUpdater(Permit.class, "completed");
+
+	private volatile int completed;
 
 	private Permit(Provider provider) {
 		this.circuitBreaker = provider.getCircuitBreaker();
@@ -63,7 +66,7 @@ final class Permit {
 	 * wait for its first chunk
 	 */
 	void succeeded(Duration duration) {
-		if (this.completed.compareAndSet(false, true)) {
+		if (COMPLETED.compareAndSet(this, 0, 1)) {
 			try {
 				this.circuitBreaker.onSuccess(duration.toNanos(), TimeUnit.NANOSECONDS);
 			}
@@ -79,7 +82,7 @@ final class Permit {
 	 * @param failure what it failed with
 	 */
 	void failed(Duration duration, Throwable failure) {
-		if (this.completed.compareAndSet(false, true)) {
+		if (COMPLETED.compareAndSet(this, 0, 1)) {
 			try {
 				this.circuitBreaker.onError(duration.toNanos(), TimeUnit.NANOSECONDS, failure);
 			}
@@ -96,7 +99,7 @@ final class Permit {
 	 * unrecorded.
 	 */
 	void released() {
-		if (this.completed.compareAndSet(false, true)) {
+		if (COMPLETED.compareAndSet(this, 0, 1)) {
 			try {
 				this.circuitBreaker.releasePermission();
 			}
@@ -107,7 +110,7 @@ final class Permit {
 	}
 
 	boolean isCompleted() {
-		return this.completed.get();
+		return this.completed != 0;
 	}
 
 }

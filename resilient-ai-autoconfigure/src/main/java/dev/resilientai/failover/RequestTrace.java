@@ -43,15 +43,9 @@ final class RequestTrace {
 
 	private @Nullable String servedBy;
 
-	RequestTrace(RoutingContext context, boolean streaming) {
+	RequestTrace(boolean streaming) {
 		ThreadLocalRandom random = ThreadLocalRandom.current();
 		this.requestId = new UUID(random.nextLong(), random.nextLong()).toString();
-		// until the class is resolved: the last class named, so an unknown one shows in the audit
-		String last = null;
-		for (String dataClass : context.dataClasses()) {
-			last = dataClass;
-		}
-		this.requestedDataClass = last;
 		this.streaming = streaming;
 	}
 
@@ -102,6 +96,9 @@ final class RequestTrace {
 
 	void ended(Throwable failure) {
 		this.outcome = outcomeOf(failure);
+		if (failure instanceof UnknownDataClassException unknown) {
+			this.requestedDataClass = unknown.getDataClass();
+		}
 	}
 
 	void cancelled() {

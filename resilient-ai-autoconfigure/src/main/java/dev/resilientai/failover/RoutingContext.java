@@ -63,6 +63,21 @@ public record RoutingContext(Set<String> dataClasses, boolean advisorParamsUnrea
 	}
 
 	/**
+	 * A context naming the given classes, shared when it is a single class.
+	 * @param dataClasses the classes
+	 * @return the context
+	 */
+	public static RoutingContext of(Set<String> dataClasses) {
+		if (dataClasses.isEmpty()) {
+			return DEFAULT;
+		}
+		if (dataClasses.size() == 1) {
+			return of(dataClasses.iterator().next());
+		}
+		return new RoutingContext(dataClasses, false);
+	}
+
+	/**
 	 * Return the context current on this thread.
 	 * @return the current context, {@link #DEFAULT} outside any request
 	 */
@@ -118,6 +133,30 @@ public record RoutingContext(Set<String> dataClasses, boolean advisorParamsUnrea
 	}
 
 	/**
+	 * Make this context, combined with the one already current, the current one until
+	 * {@link #restore(RoutingContext)}: {@code previous = context.enter(); try { ... } finally
+	 * { RoutingContext.restore(previous); }}.
+	 * @return the context to restore
+	 */
+	public @Nullable RoutingContext enter() {
+		RoutingContext previous = CURRENT.get();
+		if (!this.dataClasses.isEmpty()) {
+			RoutingContext inherited = this.advisorParamsUnread ? new RoutingContext(this.dataClasses, false) : this;
+			CURRENT.set((previous != null) ? previous.with(inherited) : inherited);
+		}
+		return previous;
+	}
+
+	/**
+	 * Restore the context current before {@link #enter()}.
+	 * @param previous what {@code enter()} returned
+	 */
+	public static void restore(@Nullable RoutingContext previous) {
+		// set, not removed: the thread's next request reuses the entry
+		CURRENT.set(previous);
+	}
+
+	/**
 	 * Run an action with this context, combined with the one already current, as the
 	 * current one: requests the action makes on this thread inherit its classes.
 	 * @param <T> the result type
@@ -136,12 +175,8 @@ public record RoutingContext(Set<String> dataClasses, boolean advisorParamsUnrea
 			return action.get();
 		}
 		finally {
-			if (previous != null) {
-				CURRENT.set(previous);
-			}
-			else {
-				CURRENT.remove();
-			}
+			// set, not removed: the thread's next request reuses the entry
+			CURRENT.set(previous);
 		}
 	}
 
