@@ -4,6 +4,7 @@ import java.util.List;
 
 import dev.resilientai.audit.AuditRecord;
 import dev.resilientai.audit.ResilientAiAuditEvent;
+import dev.resilientai.failover.FailoverChatOptions;
 import dev.resilientai.failover.Provider;
 import dev.resilientai.support.ProviderStubs;
 import dev.resilientai.support.ThreeProviderHttpTests;
@@ -71,6 +72,9 @@ class NestedRequestsOverHttpTests extends ThreeProviderHttpTests {
 	@Autowired
 	AuditRecords audits;
 
+	@Autowired
+	ChatModel primaryModel;
+
 	@BeforeEach
 	void healthyProvidersAndNoCallbackModel() {
 		openAiServer.stubFor(openAi().willReturn(jsonResponse(200, openAiCompletion("from openai", "stop"))));
@@ -120,6 +124,17 @@ class NestedRequestsOverHttpTests extends ThreeProviderHttpTests {
 
 		assertThat(response.getResult().getOutput().getText()).isEqualTo("callback after: from local");
 		assertThat(response.getMetadata().<String>get(ResilientChatClient.PROVIDER)).isEqualTo("callback");
+		assertNestedRequestStayedWithPhiProviders();
+	}
+
+	@Test
+	void aModelThatCallsBackDuringADirectPhiCallOfThePrimaryModelPassesPhiOn() {
+		callbackProvider().setEnabled(true);
+
+		ChatResponse response = this.primaryModel
+			.call(new Prompt("outer-request", FailoverChatOptions.builder().dataClass("phi").build()));
+
+		assertThat(response.getResult().getOutput().getText()).isEqualTo("callback after: from local");
 		assertNestedRequestStayedWithPhiProviders();
 	}
 
