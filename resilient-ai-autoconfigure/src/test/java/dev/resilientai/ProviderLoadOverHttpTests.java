@@ -97,22 +97,7 @@ class ProviderLoadOverHttpTests {
 			return;
 		}
 		warm = true;
-		for (dev.resilientai.failover.Provider provider : this.executor.getProviders()) {
-			try {
-				provider.getModel().call(new Prompt("warm-up", provider.getModel().getOptions()));
-			}
-			catch (RuntimeException ex) {
-				// the stub's answer does not matter
-			}
-			try {
-				provider.getModel()
-					.stream(new Prompt("warm-up", provider.getModel().getOptions()))
-					.blockLast(Duration.ofSeconds(10));
-			}
-			catch (RuntimeException ex) {
-				// nor does the stream's
-			}
-		}
+		ProviderStubs.warmUp(this.executor.getProviders().stream().map(dev.resilientai.failover.Provider::getModel).toList());
 		primaryServer.resetAll();
 		secondaryServer.resetAll();
 		ollamaServer.resetAll();

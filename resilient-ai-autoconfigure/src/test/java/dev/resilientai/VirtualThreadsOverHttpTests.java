@@ -82,14 +82,7 @@ class VirtualThreadsOverHttpTests {
 	void warmUpAndReset() {
 		secondaryServer.stubFor(openAi().willReturn(jsonResponse(200, openAiCompletion("from secondary", "stop"))));
 		primaryServer.stubFor(openAi().willReturn(jsonResponse(200, openAiCompletion("from primary", "stop"))));
-		this.executor.getProviders().forEach((provider) -> {
-			try {
-				provider.getModel().call(new Prompt("warm-up", provider.getModel().getOptions()));
-			}
-			catch (RuntimeException ex) {
-				// the answer does not matter
-			}
-		});
+		ProviderStubs.warmUp(this.executor.getProviders().stream().map(dev.resilientai.failover.Provider::getModel).toList());
 		primaryServer.resetAll();
 		secondaryServer.resetAll();
 		secondaryServer.stubFor(openAi().willReturn(jsonResponse(200, openAiCompletion("from secondary", "stop"))));

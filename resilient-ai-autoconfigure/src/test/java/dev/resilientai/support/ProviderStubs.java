@@ -187,4 +187,28 @@ public final class ProviderStubs {
 		return out.append('"').toString();
 	}
 
+	/**
+	 * Call and stream each model once, outside the failover loop, so that class loading and
+	 * client start-up do not count against a test's short attempt timeouts. The answers do
+	 * not matter.
+	 * @param models the models
+	 */
+	public static void warmUp(Iterable<? extends org.springframework.ai.chat.model.ChatModel> models) {
+		for (org.springframework.ai.chat.model.ChatModel model : models) {
+			try {
+				model.call(new org.springframework.ai.chat.prompt.Prompt("warm-up", model.getOptions()));
+			}
+			catch (RuntimeException ex) {
+				// the stub's answer does not matter
+			}
+			try {
+				model.stream(new org.springframework.ai.chat.prompt.Prompt("warm-up", model.getOptions()))
+					.blockLast(java.time.Duration.ofSeconds(10));
+			}
+			catch (RuntimeException ex) {
+				// nor does the stream's: this starts the streaming clients
+			}
+		}
+	}
+
 }

@@ -53,29 +53,15 @@ public abstract class ThreeProviderHttpTests {
 	}
 
 	/**
-	 * Call and stream each model once outside the failover loop, so that the first attempt of a test is
-	 * not slowed past the tests' short attempt timeouts by class loading and client start-up.
+	 * Call and stream each model once outside the failover loop (see
+	 * {@link ProviderStubs#warmUp}).
 	 */
 	@BeforeEach
 	void warmUpModels() {
 		if (warmContexts.add(this.context)) {
-			for (String name : new String[] { "openAiChatModel", "anthropicChatModel", "ollamaChatModel" }) {
-				org.springframework.ai.chat.model.ChatModel model = this.context.getBean(name,
-						org.springframework.ai.chat.model.ChatModel.class);
-				try {
-					model.call(new org.springframework.ai.chat.prompt.Prompt("warm-up", model.getOptions()));
-				}
-				catch (RuntimeException ex) {
-					// the stub's answer does not matter
-				}
-				try {
-					model.stream(new org.springframework.ai.chat.prompt.Prompt("warm-up", model.getOptions()))
-						.blockLast(java.time.Duration.ofSeconds(5));
-				}
-				catch (RuntimeException ex) {
-					// nor does the stream's: this starts the streaming clients
-				}
-			}
+			ProviderStubs.warmUp(java.util.stream.Stream.of("openAiChatModel", "anthropicChatModel", "ollamaChatModel")
+				.map((name) -> this.context.getBean(name, org.springframework.ai.chat.model.ChatModel.class))
+				.toList());
 			openAiServer.resetRequests();
 			anthropicServer.resetRequests();
 			ollamaServer.resetRequests();
