@@ -48,10 +48,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 /**
- * Review of "Compliance on every path": each test is a way a phi request (or a request
- * nested in one) still reaches a provider not allowed phi, or a legitimate request that is
- * refused. Public and internal may go to OpenAI, pii to Anthropic and the local model, phi
- * only to the local model (Ollama).
+ * Edge paths into the failover model: decorators, subclasses and aspects around it, advisors
+ * that replace options, set the class late or run first, fallbacks asking the model: a phi
+ * request (or a request nested in one) never reaches a provider not allowed phi, and a
+ * legitimate request is not refused. Public and internal may go to OpenAI, pii to Anthropic
+ * and the local model, phi only to the local model (Ollama).
  */
 @SpringBootTest(classes = ComplianceEdgePathsOverHttpTests.TestApplication.class,
 		properties = { "spring.ai.openai.api-key=sk-test", "spring.ai.anthropic.api-key=sk-ant-test",

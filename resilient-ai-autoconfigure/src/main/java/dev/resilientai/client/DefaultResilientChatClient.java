@@ -229,14 +229,31 @@ public class DefaultResilientChatClient implements ResilientChatClient {
 
 		@Override
 		public CallResponseSpec call() {
-			CallResponseSpec call = this.delegate.call();
-			return this.routing.dataClasses().isEmpty() ? call : new ScopedCallResponseSpec(call, this.routing);
+			if (this.routing.dataClasses().isEmpty()) {
+				return this.delegate.call();
+			}
+			// current while Spring AI builds the prompt, so the prompt's options carry the class
+			RoutingContext previous = this.routing.enter();
+			try {
+				return new ScopedCallResponseSpec(this.delegate.call(), this.routing);
+			}
+			finally {
+				RoutingContext.restore(previous);
+			}
 		}
 
 		@Override
 		public StreamResponseSpec stream() {
-			StreamResponseSpec stream = this.delegate.stream();
-			return this.routing.dataClasses().isEmpty() ? stream : new ScopedStreamResponseSpec(stream, this.routing);
+			if (this.routing.dataClasses().isEmpty()) {
+				return this.delegate.stream();
+			}
+			RoutingContext previous = this.routing.enter();
+			try {
+				return new ScopedStreamResponseSpec(this.delegate.stream(), this.routing);
+			}
+			finally {
+				RoutingContext.restore(previous);
+			}
 		}
 
 	}

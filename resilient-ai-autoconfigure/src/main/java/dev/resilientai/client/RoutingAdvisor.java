@@ -69,10 +69,7 @@ public final class RoutingAdvisor implements CallAdvisor, StreamAdvisor {
 	@Override
 	public ChatClientResponse adviseCall(ChatClientRequest request, CallAdvisorChain chain) {
 		RoutingContext routing = RoutingContext.of(dataClass(request));
-		// the failover model reads the class current on this thread too, so the prompt needs
-		// rewriting only if the class is not current yet (or the options are not marked read)
-		ChatClientRequest routed = RoutingContext.current().dataClasses().containsAll(routing.dataClasses())
-				&& isRouted(request) ? request : routed(request, routing);
+		ChatClientRequest routed = routed(request, routing);
 		RoutingContext previous = routing.enter();
 		try {
 			return chain.nextCall(routed);
@@ -101,10 +98,6 @@ public final class RoutingAdvisor implements CallAdvisor, StreamAdvisor {
 							: "a " + dataClass.getClass().getName()));
 		}
 		return name;
-	}
-
-	private static boolean isRouted(ChatClientRequest request) {
-		return request.prompt().getOptions() instanceof FailoverChatOptions options && options.isRouted();
 	}
 
 	private static ChatClientRequest routed(ChatClientRequest request, RoutingContext routing) {

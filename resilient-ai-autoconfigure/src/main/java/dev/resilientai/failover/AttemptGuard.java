@@ -44,6 +44,8 @@ public final class AttemptGuard implements Runnable {
 
 	private volatile boolean interruptDelivered;
 
+	private volatile boolean callerInterrupted;
+
 	private @Nullable ScheduledFuture<?> timer;
 
 	private AttemptGuard(@Nullable AttemptGuard previous) {
@@ -59,7 +61,14 @@ public final class AttemptGuard implements Runnable {
 	static AttemptGuard start(ScheduledExecutorService scheduler, long timeoutNanos) {
 		AttemptGuard guard = new AttemptGuard(CURRENT.get());
 		CURRENT.set(guard);
-		guard.timer = scheduler.schedule(guard, timeoutNanos, TimeUnit.NANOSECONDS);
+		try {
+			guard.timer = scheduler.schedule(guard, timeoutNanos, TimeUnit.NANOSECONDS);
+		}
+		catch (RuntimeException ex) {
+			// no attempt runs: leave nothing of it on the thread
+			CURRENT.set(guard.previous);
+			throw ex;
+		}
 		return guard;
 	}
 
@@ -104,6 +113,8 @@ public final class AttemptGuard implements Runnable {
 		if (!STATE.compareAndSet(this, RUNNING, TIMED_OUT)) {
 			return;
 		}
+		// an interrupt already pending is the caller's: finish() gives it back
+		this.callerInterrupted = this.thread.isInterrupted();
 		try {
 			List<Runnable> toRun;
 			synchronized (this) {
@@ -137,6 +148,10 @@ public final class AttemptGuard implements Runnable {
 			Thread.onSpinWait();
 		}
 		Thread.interrupted();
+		if (this.callerInterrupted) {
+			// the caller had interrupted the thread before the timeout did: keep it
+			Thread.currentThread().interrupt();
+		}
 		return true;
 	}
 

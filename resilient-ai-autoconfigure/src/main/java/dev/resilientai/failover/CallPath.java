@@ -132,7 +132,8 @@ final class CallPath {
 				permit.failed(duration, error);
 				throw error;
 			}
-			if (!timedOut && (Thread.currentThread().isInterrupted() || isInterruption(failure))) {
+			// the guard clears its own interrupt: one still pending is the caller's
+			if (Thread.currentThread().isInterrupted() || (!timedOut && isInterruption(failure))) {
 				// the caller's interrupt, not the attempt's timeout: nothing to hold against the provider
 				permit.released();
 				Thread.currentThread().interrupt();
@@ -153,7 +154,14 @@ final class CallPath {
 			}
 			Classification classification = timedOut ? new Classification(ErrorKind.TIMEOUT, null, null)
 					: this.failures.classify(failure);
-			this.failures.record(provider, permit, classification, failure, duration);
+			if (timedOut && timeoutNanos < provider.getTimeout().toNanos()) {
+				// cut short by the request's deadline, not by the provider's own timeout:
+				// nothing to hold against the provider
+				permit.released();
+			}
+			else {
+				this.failures.record(provider, permit, classification, failure, duration);
+			}
 			return new Outcome(null, failure, classification, duration);
 		}
 		finally {

@@ -1,7 +1,9 @@
 package dev.resilientai.failover;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import reactor.core.publisher.Flux;
 import reactor.util.context.ContextView;
@@ -34,6 +36,9 @@ public class FailoverChatModel implements ChatModel {
 
 	private static final String ROUTING_ADVISOR = "dev.resilientai.client.RoutingAdvisor";
 
+	/** Frames of a Spring AI ChatClient's own request: where its advisor chain starts. */
+	private static final String CHAT_CLIENT = "org.springframework.ai.chat.client.DefaultChatClient";
+
 	/** Frames of the failover loop of an outer request: the boundary of a nested request. */
 	private static final List<String> FAILOVER_LOOP = List.of(CallPath.class.getName(), StreamPath.class.getName(),
 			FailoverExecutor.class.getName());
@@ -48,15 +53,23 @@ public class FailoverChatModel implements ChatModel {
 		this(executor, false);
 	}
 
+	private final boolean routed;
+
+	/** The routed view's default options per class set current, built once each. */
+	private final Map<Set<String>, FailoverChatOptions> routedOptions = new ConcurrentHashMap<>();
+
 	private FailoverChatModel(FailoverExecutor executor, boolean routed) {
 		this.executor = executor;
+		this.routed = routed;
 		this.options = FailoverChatOptions.builder().routed(routed).build();
 	}
 
 	/**
 	 * Return a view of this model for a {@code ChatClient} that always carries resilient-ai's
-	 * routing advisor (as {@code ResilientChatClient} does): its default options are already
-	 * marked as routed, so the advisor only rewrites a prompt that names a class.
+	 * routing advisor and makes a request's classes current while it builds the request (as
+	 * {@code ResilientChatClient} does): its default options are already marked as routed and
+	 * carry the classes current when the {@code ChatClient} reads them, so the class is in the
+	 * prompt from the start and the advisor rewrites a prompt only for a class named later.
 	 * @return the view
 	 */
 	public FailoverChatModel routedView() {
@@ -126,7 +139,9 @@ public class FailoverChatModel implements ChatModel {
 				else if (name.equals(ROUTING_ADVISOR)) {
 					return Caller.ROUTED_CHAT_CLIENT;
 				}
-				else if (isFailoverLoop(name)) {
+				else if (isFailoverLoop(name) || name.startsWith(CHAT_CLIENT)) {
+					// the entry of this request's ChatClient, or an outer request: no routing
+					// advisor of this request's own was found
 					return Caller.UNROUTED_CHAT_CLIENT;
 				}
 			}
@@ -151,7 +166,23 @@ public class FailoverChatModel implements ChatModel {
 
 	@Override
 	public ChatOptions getOptions() {
-		return this.options;
+		if (!this.routed) {
+			return this.options;
+		}
+		Set<String> current = RoutingContext.current().dataClasses();
+		if (current.isEmpty()) {
+			return this.options;
+		}
+		FailoverChatOptions options = this.routedOptions.get(current);
+		if (options == null) {
+			FailoverChatOptions.Builder builder = FailoverChatOptions.builder().routed(true);
+			current.forEach(builder::dataClass);
+			options = builder.build();
+			if (this.routedOptions.size() < 64) {
+				this.routedOptions.putIfAbsent(current, options);
+			}
+		}
+		return options;
 	}
 
 }

@@ -170,7 +170,7 @@ public final class FailoverChatOptions extends DefaultToolCallingChatOptions {
 		 * @param routed whether the routing advisor has seen the request
 		 * @return this builder
 		 */
-		public Builder routed(boolean routed) {
+		Builder routed(boolean routed) {
 			this.routed = routed;
 			return this;
 		}

@@ -3,6 +3,8 @@ package dev.resilientai.failover;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -29,6 +31,9 @@ import org.springframework.ai.chat.prompt.Prompt;
  * first chunk, not by the length of a healthy answer.
  */
 final class StreamPath {
+
+	/** How close to the request's deadline a timeout counts as the deadline's. */
+	private static final long DEADLINE_SLACK_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
 	/** Key of the response metadata in which Spring AI's Ollama model marks its last line. */
 	private static final String OLLAMA_DONE = "done";
@@ -147,11 +152,24 @@ final class StreamPath {
 				? new Classification(incomplete.kind, null, null) : this.failures.classify(failure);
 		state.trace.failed(ProviderAttempt.failure(provider.getName(), classification.kind(),
 				classification.httpStatus(), duration));
+		// a wait cut short by the request's deadline says nothing against the provider
+		boolean deadlineCut = failure instanceof TimeoutException
+				&& System.nanoTime() >= state.deadline - DEADLINE_SLACK_NANOS;
 		if (delivered > 0) {
-			permit.failed(duration, failure);
+			if (deadlineCut) {
+				permit.released();
+			}
+			else {
+				permit.failed(duration, failure);
+			}
 			return Flux.error(new StreamInterruptedException(provider.getName(), delivered, classification.kind()));
 		}
-		this.failures.record(provider, permit, classification, failure, duration);
+		if (deadlineCut) {
+			permit.released();
+		}
+		else {
+			this.failures.record(provider, permit, classification, failure, duration);
+		}
 		if (!classification.kind().isFailover()) {
 			return Flux.error(
 					new ProviderRequestRejectedException(provider.getName(), classification.httpStatus(), failure));
