@@ -50,6 +50,94 @@ public interface ResilientChatClient extends ChatClient {
 	RequestSpec prompt(Prompt prompt);
 
 	/**
+	 * Return a builder of a new {@code ResilientChatClient} over the same providers, with this
+	 * client's defaults, to change them.
+	 * @return the builder
+	 */
+	@Override
+	Builder mutate();
+
+	/**
+	 * A {@link ChatClient.Builder} whose {@link #build()} returns a
+	 * {@code ResilientChatClient}, and which also takes a default data class.
+	 */
+	interface Builder extends ChatClient.Builder {
+
+		/**
+		 * Set the data class of every request of the client (one of
+		 * {@code resilient-ai.data-classes}); a request may name a more sensitive one, never
+		 * a less sensitive one.
+		 * @param dataClass the data class
+		 * @return this builder
+		 */
+		Builder defaultDataClass(String dataClass);
+
+		@Override
+		Builder defaultAdvisors(Advisor... advisors);
+
+		@Override
+		Builder defaultAdvisors(Consumer<AdvisorSpec> advisorSpecConsumer);
+
+		@Override
+		Builder defaultAdvisors(List<Advisor> advisors);
+
+		@Override
+		Builder defaultOptions(ChatOptions.Builder chatOptions);
+
+		@Override
+		Builder defaultUser(String text);
+
+		@Override
+		Builder defaultUser(Resource text, Charset charset);
+
+		@Override
+		Builder defaultUser(Resource text);
+
+		@Override
+		Builder defaultUser(Consumer<PromptUserSpec> userSpecConsumer);
+
+		@Override
+		Builder defaultSystem(String text);
+
+		@Override
+		Builder defaultSystem(Resource text, Charset charset);
+
+		@Override
+		Builder defaultSystem(Resource text);
+
+		@Override
+		Builder defaultSystem(Consumer<PromptSystemSpec> systemSpecConsumer);
+
+		@Override
+		Builder defaultTemplateRenderer(TemplateRenderer templateRenderer);
+
+		@Override
+		Builder defaultTools(Object... tools);
+
+		@Override
+		@Deprecated(since = "2.0.0", forRemoval = true)
+		Builder defaultToolCallbacks(ToolCallback... toolCallbacks);
+
+		@Override
+		@Deprecated(since = "2.0.0", forRemoval = true)
+		Builder defaultToolCallbacks(List<ToolCallback> toolCallbacks);
+
+		@Override
+		@Deprecated(since = "2.0.0", forRemoval = true)
+		Builder defaultToolCallbacks(ToolCallbackProvider... toolCallbackProviders);
+
+		@Override
+		Builder defaultToolContext(Map<String, Object> toolContext);
+
+		@Override
+		Builder clone();
+
+		@Override
+		ResilientChatClient build();
+
+	}
+
+	/**
 	 * A {@link ChatClientRequestSpec} that also takes the request's data class, and returns
 	 * {@code RequestSpec} from every fluent method so {@link #dataClass(String)} may stand
 	 * anywhere in the chain.

@@ -257,6 +257,23 @@ class ComplianceOverHttpTests extends ThreeProviderHttpTests {
 	}
 
 	@Test
+	void aMutatedResilientChatClientKeepsFailingOverAndMayTakeADefaultClass() {
+		ResilientChatClient phiClient = this.chatClient.mutate().defaultDataClass("phi").build();
+
+		ChatResponse byDefault = phiClient.prompt().user("hello").call().chatResponse();
+		ChatResponse notLowered = phiClient.prompt().user("hello").dataClass("public").call().chatResponse();
+		List<ChatResponse> streamed = phiClient.prompt().user("hello").stream().chatResponse().collectList().block();
+		ChatResponse original = this.chatClient.prompt().user("hello").call().chatResponse();
+
+		assertThat(provider(byDefault)).isEqualTo("local");
+		assertThat(provider(notLowered)).isEqualTo("local");
+		assertThat(streamed).isNotEmpty().allSatisfy((chunk) -> assertThat(provider(chunk)).isEqualTo("local"));
+		assertThat(provider(original)).isEqualTo("openai");
+		assertThat(anthropicRequests(anthropicServer)).isZero();
+		assertThat(openAiRequests(openAiServer)).isEqualTo(1);
+	}
+
+	@Test
 	void theClassNamedInOptionsAndTheAdvisorParamAddUp() {
 		ChatResponse response = this.chatClient.prompt()
 			.user("hello")

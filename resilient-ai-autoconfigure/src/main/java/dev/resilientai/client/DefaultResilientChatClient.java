@@ -35,6 +35,9 @@ public class DefaultResilientChatClient implements ResilientChatClient {
 
 	private final ChatClient delegate;
 
+	/** The client's default classes: every request starts from them. */
+	private final RoutingContext defaults;
+
 	/**
 	 * Create a client that delegates to a {@code ChatClient} built over the failover model
 	 * with {@link RoutingAdvisor#beforeModel()} among its default advisors. The classes named
@@ -43,23 +46,28 @@ public class DefaultResilientChatClient implements ResilientChatClient {
 	 * @param delegate the delegate client
 	 */
 	public DefaultResilientChatClient(ChatClient delegate) {
+		this(delegate, RoutingContext.DEFAULT);
+	}
+
+	private DefaultResilientChatClient(ChatClient delegate, RoutingContext defaults) {
 		Assert.notNull(delegate, "'delegate' must not be null");
 		this.delegate = delegate;
+		this.defaults = defaults;
 	}
 
 	@Override
 	public RequestSpec prompt() {
-		return new DefaultRequestSpec(this.delegate.prompt());
+		return new DefaultRequestSpec(this.delegate.prompt(), this.defaults);
 	}
 
 	@Override
 	public RequestSpec prompt(String content) {
-		return new DefaultRequestSpec(this.delegate.prompt(content));
+		return new DefaultRequestSpec(this.delegate.prompt(content), this.defaults);
 	}
 
 	@Override
 	public RequestSpec prompt(Prompt prompt) {
-		DefaultRequestSpec spec = new DefaultRequestSpec(this.delegate.prompt(prompt));
+		DefaultRequestSpec spec = new DefaultRequestSpec(this.delegate.prompt(prompt), this.defaults);
 		if (prompt.getOptions() instanceof FailoverChatOptions options) {
 			options.getDataClasses().forEach(spec::named);
 		}
@@ -68,7 +76,7 @@ public class DefaultResilientChatClient implements ResilientChatClient {
 
 	@Override
 	public Builder mutate() {
-		return this.delegate.mutate();
+		return new DefaultBuilder(this.delegate.mutate(), this.defaults);
 	}
 
 	static final class DefaultRequestSpec implements RequestSpec {
@@ -76,10 +84,11 @@ public class DefaultResilientChatClient implements ResilientChatClient {
 		private final ChatClientRequestSpec delegate;
 
 		/** The classes named on this spec: current while the request runs, from its entry. */
-		private RoutingContext routing = RoutingContext.DEFAULT;
+		private RoutingContext routing;
 
-		DefaultRequestSpec(ChatClientRequestSpec delegate) {
+		DefaultRequestSpec(ChatClientRequestSpec delegate, RoutingContext defaults) {
 			this.delegate = delegate;
+			this.routing = defaults;
 		}
 
 		@Override
@@ -98,7 +107,7 @@ public class DefaultResilientChatClient implements ResilientChatClient {
 
 		@Override
 		public Builder mutate() {
-			return this.delegate.mutate();
+			return new DefaultBuilder(this.delegate.mutate(), this.routing);
 		}
 
 		@Override
@@ -254,6 +263,151 @@ public class DefaultResilientChatClient implements ResilientChatClient {
 			finally {
 				RoutingContext.restore(previous);
 			}
+		}
+
+	}
+
+	/**
+	 * Builds a new {@code ResilientChatClient} over the same failover model: a Spring AI
+	 * {@code ChatClient.Builder} whose settings carry over, plus the default data classes.
+	 */
+	static final class DefaultBuilder implements Builder {
+
+		private final ChatClient.Builder delegate;
+
+		private RoutingContext defaults;
+
+		DefaultBuilder(ChatClient.Builder delegate, RoutingContext defaults) {
+			this.delegate = delegate;
+			this.defaults = defaults;
+		}
+
+		@Override
+		public Builder defaultDataClass(String dataClass) {
+			Assert.hasText(dataClass, "'dataClass' must not be empty");
+			this.defaults = this.defaults.with(RoutingContext.of(dataClass));
+			return this;
+		}
+
+		@Override
+		public Builder defaultAdvisors(Advisor... advisors) {
+			this.delegate.defaultAdvisors(advisors);
+			return this;
+		}
+
+		@Override
+		public Builder defaultAdvisors(Consumer<AdvisorSpec> advisorSpecConsumer) {
+			this.delegate.defaultAdvisors(advisorSpecConsumer);
+			return this;
+		}
+
+		@Override
+		public Builder defaultAdvisors(List<Advisor> advisors) {
+			this.delegate.defaultAdvisors(advisors);
+			return this;
+		}
+
+		@Override
+		public Builder defaultOptions(ChatOptions.Builder chatOptions) {
+			this.delegate.defaultOptions(chatOptions);
+			return this;
+		}
+
+		@Override
+		public Builder defaultUser(String text) {
+			this.delegate.defaultUser(text);
+			return this;
+		}
+
+		@Override
+		public Builder defaultUser(Resource text, Charset charset) {
+			this.delegate.defaultUser(text, charset);
+			return this;
+		}
+
+		@Override
+		public Builder defaultUser(Resource text) {
+			this.delegate.defaultUser(text);
+			return this;
+		}
+
+		@Override
+		public Builder defaultUser(Consumer<PromptUserSpec> userSpecConsumer) {
+			this.delegate.defaultUser(userSpecConsumer);
+			return this;
+		}
+
+		@Override
+		public Builder defaultSystem(String text) {
+			this.delegate.defaultSystem(text);
+			return this;
+		}
+
+		@Override
+		public Builder defaultSystem(Resource text, Charset charset) {
+			this.delegate.defaultSystem(text, charset);
+			return this;
+		}
+
+		@Override
+		public Builder defaultSystem(Resource text) {
+			this.delegate.defaultSystem(text);
+			return this;
+		}
+
+		@Override
+		public Builder defaultSystem(Consumer<PromptSystemSpec> systemSpecConsumer) {
+			this.delegate.defaultSystem(systemSpecConsumer);
+			return this;
+		}
+
+		@Override
+		public Builder defaultTemplateRenderer(TemplateRenderer templateRenderer) {
+			this.delegate.defaultTemplateRenderer(templateRenderer);
+			return this;
+		}
+
+		@Override
+		public Builder defaultTools(Object... tools) {
+			this.delegate.defaultTools(tools);
+			return this;
+		}
+
+		@Override
+		@Deprecated(since = "2.0.0", forRemoval = true)
+		public Builder defaultToolCallbacks(ToolCallback... toolCallbacks) {
+			this.delegate.defaultTools((Object[]) toolCallbacks);
+			return this;
+		}
+
+		@Override
+		@Deprecated(since = "2.0.0", forRemoval = true)
+		public Builder defaultToolCallbacks(List<ToolCallback> toolCallbacks) {
+			this.delegate.defaultTools(toolCallbacks.toArray());
+			return this;
+		}
+
+		@Override
+		@Deprecated(since = "2.0.0", forRemoval = true)
+		public Builder defaultToolCallbacks(ToolCallbackProvider... toolCallbackProviders) {
+			this.delegate.defaultTools((Object[]) toolCallbackProviders);
+			return this;
+		}
+
+		@Override
+		public Builder defaultToolContext(Map<String, Object> toolContext) {
+			this.delegate.defaultToolContext(toolContext);
+			return this;
+		}
+
+		@Override
+		public Builder clone() {
+			return new DefaultBuilder(this.delegate.clone(), this.defaults);
+		}
+
+		@Override
+		public ResilientChatClient build() {
+			return new DefaultResilientChatClient(this.delegate.build(), this.defaults);
 		}
 
 	}
