@@ -28,12 +28,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import reactor.core.publisher.Flux;
 
-import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.env.YamlPropertySourceLoader;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.context.support.GenericApplicationContext;
 import org.springframework.core.env.MapPropertySource;
 import org.springframework.core.env.PropertySource;
@@ -291,8 +291,12 @@ class ReadmeApplicationTests {
 		throw new IllegalStateException("No README.md above " + Path.of("").toAbsolutePath());
 	}
 
-	/** The README's application: auto-configuration only, the snippets' beans are added above. */
-	@SpringBootConfiguration
+	/**
+	 * The README's application: auto-configuration only, the snippets' beans are added above.
+	 * Not a {@code @SpringBootConfiguration}, which the sample's own {@code @SpringBootTest}s
+	 * would find next to {@code SampleApplication}.
+	 */
+	@Configuration(proxyBeanMethods = false)
 	@EnableAutoConfiguration
 	static class ReadmeApplication {
 
