@@ -18,6 +18,8 @@ import org.springframework.core.env.MapPropertySource;
  * <ul>
  * <li>the loggers of Spring's {@code RestClient} and HTTP codecs stay at INFO, as they would
  * log prompts at DEBUG;</li>
+ * <li>Spring AI's {@code MessageAggregator} logger is off: it only repeats, with a stack
+ * trace, a stream error that reaches the caller anyway;</li>
  * <li>the retries of the OpenAI and Anthropic SDKs and of Spring AI's {@code RetryTemplate}
  * are turned off, so that one provider attempt is exactly one HTTP request and the starter's
  * failover loop is the only retry loop;</li>
@@ -59,6 +61,9 @@ public class ResilientAiEnvironmentPostProcessor implements EnvironmentPostProce
 			// classpath (the Anthropic SDK brings it): bodies on the wire, and headers with keys
 			"org.apache.hc.client5.http.wire", "org.apache.hc.client5.http.headers");
 
+	/** The logger of Spring AI's stream aggregator, whose only message is a duplicate stream error. */
+	static final String STREAM_ERROR_LOGGER = "org.springframework.ai.chat.model.MessageAggregator";
+
 	static final Map<String, Object> DEFAULTS;
 
 	static {
@@ -72,6 +77,12 @@ public class ResilientAiEnvironmentPostProcessor implements EnvironmentPostProce
 		for (String logger : PROMPT_LOGGERS) {
 			defaults.put("logging.level." + logger, "INFO");
 		}
+		// Spring AI's MessageAggregator logs every stream error at ERROR with its stack trace,
+		// once in each model and once in each layer of a ChatClient (five with the routing
+		// advisor), attempts the failover loop handled and caller errors included: one failed
+		// stream printed eight stack traces. It logs nothing else, and the error always goes
+		// on to the subscriber, so OFF hides nothing (docs/troubleshooting.md).
+		defaults.put("logging.level." + STREAM_ERROR_LOGGER, "OFF");
 		defaults.put(BREAKER + "sliding-window-type", "COUNT_BASED");
 		defaults.put(BREAKER + "sliding-window-size", 10);
 		defaults.put(BREAKER + "minimum-number-of-calls", 5);

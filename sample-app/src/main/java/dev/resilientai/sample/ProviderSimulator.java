@@ -5,6 +5,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -46,7 +47,10 @@ public final class ProviderSimulator implements AutoCloseable {
 		/** Answers after {@value ProviderSimulator#SLOW_MILLIS} ms. */
 		SLOW,
 
-		/** Sends nothing until the client gives up (at most {@value ProviderSimulator#HANG_SECONDS} s). */
+		/**
+		 * Sends nothing until the client gives up, then (after {@value ProviderSimulator#HANG_SECONDS} s)
+		 * answers 504.
+		 */
 		HANG,
 
 		/** Answers 429 with {@code Retry-After: 5}. */
@@ -69,8 +73,11 @@ public final class ProviderSimulator implements AutoCloseable {
 
 	private final Map<Kind, AtomicLong> requests = new ConcurrentHashMap<>();
 
-	private ProviderSimulator(HttpServer server) {
+	private final Duration hang;
+
+	private ProviderSimulator(HttpServer server, Duration hang) {
 		this.server = server;
+		this.hang = hang;
 		for (Kind kind : Kind.values()) {
 			this.modes.put(kind, Mode.HEALTHY);
 			this.requests.put(kind, new AtomicLong());
@@ -86,13 +93,23 @@ public final class ProviderSimulator implements AutoCloseable {
 	 * @throws IOException if no port can be bound
 	 */
 	public static ProviderSimulator start() throws IOException {
+		return start(Duration.ofSeconds(HANG_SECONDS));
+	}
+
+	/**
+	 * Start a simulator on a free loopback port whose hangs last {@code hang}.
+	 * @param hang how long a hanging provider sends nothing before it answers 504
+	 * @return the running simulator
+	 * @throws IOException if no port can be bound
+	 */
+	static ProviderSimulator start(Duration hang) throws IOException {
 		HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
 		server.setExecutor(Executors.newCachedThreadPool((runnable) -> {
 			Thread thread = new Thread(runnable, "provider-simulator");
 			thread.setDaemon(true);
 			return thread;
 		}));
-		ProviderSimulator simulator = new ProviderSimulator(server);
+		ProviderSimulator simulator = new ProviderSimulator(server, hang);
 		server.start();
 		return simulator;
 	}
@@ -118,6 +135,13 @@ public final class ProviderSimulator implements AutoCloseable {
 		return this.requests.get(kind).get();
 	}
 
+	/**
+	 * Answer one request. Every exchange ends with a response or an exception: the JDK server
+	 * releases a connection (and its buffers) only when a response is complete or the handler
+	 * throws; an exchange closed without either stays registered for the life of the server.
+	 * So a hang ends in a 504 when it gives up, and an {@link IOException} of a client that
+	 * went away (a cancelled stream, an abandoned hang) is thrown on, not swallowed.
+	 */
 	private void handle(HttpExchange exchange, Kind kind) throws IOException {
 		try (exchange) {
 			String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
@@ -130,7 +154,10 @@ public final class ProviderSimulator implements AutoCloseable {
 					exchange.getResponseHeaders().set("Retry-After", "5");
 					respond(exchange, 429, "application/json", rateLimited(kind));
 				}
-				case HANG -> TimeUnit.SECONDS.sleep(HANG_SECONDS);
+				case HANG -> {
+					TimeUnit.MILLISECONDS.sleep(this.hang.toMillis());
+					respond(exchange, 504, "application/json", gaveUp(kind));
+				}
 				default -> {
 					if (mode == Mode.SLOW) {
 						TimeUnit.MILLISECONDS.sleep(SLOW_MILLIS);
@@ -147,9 +174,7 @@ public final class ProviderSimulator implements AutoCloseable {
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
-		}
-		catch (IOException ex) {
-			// the client went away (a cancelled or timed-out attempt)
+			throw new IOException("Interrupted", ex);
 		}
 	}
 
@@ -233,6 +258,14 @@ public final class ProviderSimulator implements AutoCloseable {
 			case OPENAI -> "{\"error\":{\"message\":\"simulated outage\",\"type\":\"server_error\",\"code\":null}}";
 			case ANTHROPIC -> "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}";
 			case OLLAMA -> "{\"error\":\"simulated outage\"}";
+		};
+	}
+
+	private static String gaveUp(Kind kind) {
+		return switch (kind) {
+			case OPENAI -> "{\"error\":{\"message\":\"simulated hang gave up\",\"type\":\"server_error\",\"code\":null}}";
+			case ANTHROPIC -> "{\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"Timed out\"}}";
+			case OLLAMA -> "{\"error\":\"simulated hang gave up\"}";
 		};
 	}
 
