@@ -4,6 +4,7 @@ import java.util.Map;
 
 import dev.resilientai.ResilientAiException;
 import dev.resilientai.ResilientChatClient;
+import dev.resilientai.web.ResilientAiProblemDetails;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 
@@ -56,7 +57,7 @@ class ChatController {
 				.build())
 			.concatWith(Flux.just(ServerSentEvent.<Object>builder(Map.of()).event("done").build()))
 			.onErrorResume(ResilientAiException.class,
-					(ex) -> Flux.just(ServerSentEvent.<Object>builder(ProblemDetailsAdvice.problemFor(ex))
+					(ex) -> Flux.just(ServerSentEvent.<Object>builder(ResilientAiProblemDetails.forException(ex))
 						.event("error")
 						.build()));
 	}

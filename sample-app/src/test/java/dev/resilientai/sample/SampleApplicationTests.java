@@ -102,7 +102,7 @@ class SampleApplicationTests {
 
 		assertThat(response.getStatusCode().value()).isEqualTo(400);
 		assertThat(response.getHeaders().getContentType().toString()).isEqualTo("application/problem+json");
-		assertThat(problem.get("type").asText()).isEqualTo("urn:resilient-ai:UnknownDataClassException");
+		assertThat(problem.get("type").asText()).isEqualTo("https://resilientai.dev/problems/unknown-data-class");
 		assertThat(problem.get("detail").asText()).contains("secret");
 	}
 
@@ -114,7 +114,7 @@ class SampleApplicationTests {
 		JsonNode problem = json.readTree(response.getBody());
 
 		assertThat(response.getStatusCode().value()).isEqualTo(503);
-		assertThat(problem.get("type").asText()).isEqualTo("urn:resilient-ai:NoEligibleProviderException");
+		assertThat(problem.get("type").asText()).isEqualTo("https://resilientai.dev/problems/no-eligible-provider");
 		assertThat(problem.get("detail").asText()).contains("disabled");
 	}
 
@@ -126,7 +126,7 @@ class SampleApplicationTests {
 		JsonNode problem = json.readTree(response.getBody());
 
 		assertThat(response.getStatusCode().value()).isEqualTo(503);
-		assertThat(problem.get("type").asText()).isEqualTo("urn:resilient-ai:AllProvidersFailedException");
+		assertThat(problem.get("type").asText()).isEqualTo("https://resilientai.dev/problems/all-providers-failed");
 		assertThat(problem.at("/attempts/0/provider").asText()).isEqualTo("local");
 		assertThat(problem.at("/attempts/0/errorKind").asText()).isEqualTo("OVERLOADED");
 		assertThat(problem.at("/attempts/0/httpStatus").asInt()).isEqualTo(503);
