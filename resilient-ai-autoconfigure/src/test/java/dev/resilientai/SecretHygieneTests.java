@@ -95,6 +95,27 @@ class SecretHygieneTests extends ThreeProviderHttpTests {
 		assertThat(output.getAll()).contains("dev.resilientai.audit").doesNotContain(KEY_CANARY, PROMPT_CANARY);
 	}
 
+	@Test
+	void anEmptyAnswerDoesNotWriteThePromptToTheLogs(CapturedOutput output) {
+		openAiServer.stubFor(openAi().willReturn(jsonResponse(200, """
+				{"id":"chatcmpl-1","object":"chat.completion","created":1700000000,"model":"gpt-4o-mini",
+				 "choices":[],"usage":{"prompt_tokens":5,"completion_tokens":0,"total_tokens":5}}
+				""")));
+		anthropicServer.stubFor(anthropic().willReturn(jsonResponse(200, """
+				{"id":"msg_1","type":"message","role":"assistant","model":"claude-haiku-4-5","content":[],
+				 "stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":5,"output_tokens":0}}
+				""")));
+		ollamaServer.stubFor(ollama().willReturn(jsonResponse(500, "{\"error\":\"down\"}")));
+
+		Throwable failure = catchThrowable(
+				() -> this.chatClient.prompt().user("Summarize " + PROMPT_CANARY).call().content());
+
+		assertThat(failure).isInstanceOf(AllProvidersFailedException.class);
+		assertThat(ProviderStubs.openAiRequests(openAiServer)).isPositive();
+		assertThat(ProviderStubs.anthropicRequests(anthropicServer)).isPositive();
+		assertThat(output.getAll()).doesNotContain(PROMPT_CANARY);
+	}
+
 	private List<String> readEveryEndpoint() throws Exception {
 		RestClient actuator = RestClient.create("http://127.0.0.1:" + this.port);
 		List<String> bodies = new ArrayList<>();

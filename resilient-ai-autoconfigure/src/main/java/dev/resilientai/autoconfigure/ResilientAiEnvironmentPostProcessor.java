@@ -61,6 +61,14 @@ public class ResilientAiEnvironmentPostProcessor implements EnvironmentPostProce
 			// classpath (the Anthropic SDK brings it): bodies on the wire, and headers with keys
 			"org.apache.hc.client5.http.wire", "org.apache.hc.client5.http.headers");
 
+	/**
+	 * Spring AI's models that log the whole prompt at WARN when a provider answers with no
+	 * choices or no content blocks ("No choices returned for prompt: ..."): an empty answer,
+	 * which the failover loop handles, would otherwise write the prompt to the logs.
+	 */
+	static final List<String> PROMPT_ECHOING_MODELS = List.of("org.springframework.ai.openai.OpenAiChatModel",
+			"org.springframework.ai.anthropic.AnthropicChatModel");
+
 	/** The logger of Spring AI's stream aggregator, whose only message is a duplicate stream error. */
 	static final String STREAM_ERROR_LOGGER = "org.springframework.ai.chat.model.MessageAggregator";
 
@@ -83,6 +91,9 @@ public class ResilientAiEnvironmentPostProcessor implements EnvironmentPostProce
 		// stream printed eight stack traces. It logs nothing else, and the error always goes
 		// on to the subscriber, so OFF hides nothing (docs/troubleshooting.md).
 		defaults.put("logging.level." + STREAM_ERROR_LOGGER, "OFF");
+		for (String logger : PROMPT_ECHOING_MODELS) {
+			defaults.put("logging.level." + logger, "ERROR");
+		}
 		defaults.put(BREAKER + "sliding-window-type", "COUNT_BASED");
 		defaults.put(BREAKER + "sliding-window-size", 10);
 		defaults.put(BREAKER + "minimum-number-of-calls", 5);
