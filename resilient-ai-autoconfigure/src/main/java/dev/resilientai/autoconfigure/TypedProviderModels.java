@@ -127,8 +127,10 @@ final class TypedProviderModels {
 		path = path.toLowerCase(Locale.ROOT);
 		String expected = switch (type) {
 			case OPENAI -> "OpenAI's base URL ends with /v1, such as https://api.openai.com/v1";
-			case OPENAI_COMPATIBLE -> "an OpenAI-compatible base URL usually ends with /v1, such as http://localhost:8000/v1";
-			case ANTHROPIC -> "Anthropic's base URL is the host, such as https://api.anthropic.com (the SDK appends /v1/messages)";
+			case OPENAI_COMPATIBLE ->
+				"an OpenAI-compatible base URL usually ends with /v1, such as http://localhost:8000/v1";
+			case ANTHROPIC ->
+				"Anthropic's base URL is the host, such as https://api.anthropic.com (the SDK appends /v1/messages)";
 			case OLLAMA -> "Ollama's base URL is the host and port, such as http://localhost:11434";
 		};
 		for (String appended : new String[] { "/chat/completions", "/messages", "/api/chat" }) {
