@@ -10,6 +10,8 @@ import java.util.Set;
 import dev.resilientai.failover.FailoverExecutor;
 import dev.resilientai.failover.Provider;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.actuate.endpoint.InvalidEndpointRequestException;
@@ -31,6 +33,8 @@ public class ResilientAiEndpoint {
 
 	/** The actions {@link #update(String, String)} accepts, in the order messages name them. */
 	public static final List<String> ACTIONS = List.of("disable", "enable", "open", "close");
+
+	private static final Log logger = LogFactory.getLog("dev.resilientai");
 
 	private final FailoverExecutor executor;
 
@@ -83,6 +87,8 @@ public class ResilientAiEndpoint {
 			}
 			default -> throw new IllegalStateException("Unhandled action '" + checked + "'");
 		}
+		logger.info("Provider '" + provider.getName() + "': '" + checked + "' through the resilientai endpoint; now "
+				+ (provider.isEnabled() ? "enabled" : "disabled") + ", breaker " + provider.getCircuitBreaker().getState());
 		return state(provider);
 	}
 

@@ -9,9 +9,13 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import dev.resilientai.failover.FailoverChatModel;
 import dev.resilientai.failover.Provider;
+import dev.resilientai.logging.RoutingSummary;
+import dev.resilientai.provider.OllamaProviderModels;
 import dev.resilientai.provider.ChatClientChatModel;
 import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
@@ -19,12 +23,16 @@ import io.github.resilience4j.bulkhead.BulkheadRegistry;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.ai.chat.client.ChatClient;
 import org.springframework.ai.chat.model.ChatModel;
 import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.core.env.Environment;
 import org.springframework.util.StringUtils;
 
 /**
@@ -33,6 +41,19 @@ import org.springframework.util.StringUtils;
  * the offending property when it is wrong.
  */
 class ProviderFactory {
+
+	private static final Log logger = LogFactory.getLog(ProviderFactory.class);
+
+	/** A placeholder the environment could not resolve, as the binder leaves it. */
+	private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{[^}]{0,100}\\}?");
+
+	/**
+	 * The keys of Spring AI's auto-configured models, by the bean name Spring AI gives each
+	 * model, checked for unresolved placeholders when a provider uses that bean.
+	 */
+	private static final Map<String, List<String>> SPRING_AI_API_KEYS = Map.of("openAiChatModel",
+			List.of("spring.ai.openai.api-key", "spring.ai.openai.chat.api-key"), "anthropicChatModel",
+			List.of("spring.ai.anthropic.api-key"));
 
 	/** Sort key of providers without a priority: after every provider that has one. */
 	static final int NO_PRIORITY = Integer.MAX_VALUE;
@@ -80,9 +101,15 @@ class ProviderFactory {
 
 	private final TypedProviderModels typedModels;
 
+	private final Binder binder;
+
+	/** Where each provider comes from, for the startup summary; filled by createProviders. */
+	private final Map<String, RoutingSummary.Origin> origins = new java.util.LinkedHashMap<>();
+
 	ProviderFactory(ListableBeanFactory beanFactory, CircuitBreakerRegistry registry, BulkheadRegistry bulkheads,
-			ResilientAiProperties properties) {
+			ResilientAiProperties properties, Environment environment) {
 		this.beanFactory = beanFactory;
+		this.binder = Binder.get(environment);
 		this.bulkheads = bulkheads;
 		this.registry = registry;
 		this.properties = properties;
@@ -110,10 +137,63 @@ class ProviderFactory {
 			// be bypassed, a provider without them serves nothing rather than everything.
 			Set<String> allowed = this.properties.getDataClasses().isEmpty() ? null
 					: new LinkedHashSet<>(Objects.requireNonNullElse(config.getAllowedDataClasses(), List.of()));
+			String breakerConfig = breakerConfigName(name);
 			providers.add(new Provider(name, priority, timeout, config.isEnabled(), model, circuitBreaker(name, timeout),
 					bulkhead(name), allowed));
+			this.origins.put(name, new RoutingSummary.Origin(source(config), baseUrl(config, model), breakerConfig));
 		}
 		return providers;
+	}
+
+	/**
+	 * Return where each provider made by {@link #createProviders()} comes from.
+	 * @return the origins by provider name
+	 */
+	Map<String, RoutingSummary.Origin> origins() {
+		return this.origins;
+	}
+
+	private static String source(ResilientAiProperties.Provider config) {
+		if (config.getType() != null) {
+			return "type " + config.getType().name().toLowerCase(Locale.ROOT).replace('_', '-');
+		}
+		return StringUtils.hasText(config.getChatModel()) ? "chat-model '" + config.getChatModel() + "'"
+				: "chat-client '" + config.getChatClient() + "'";
+	}
+
+	private @Nullable String baseUrl(ResilientAiProperties.Provider config, ChatModel model) {
+		if (StringUtils.hasText(config.getBaseUrl())) {
+			return config.getBaseUrl();
+		}
+		if (config.getType() == ResilientAiProperties.ProviderType.OLLAMA) {
+			return OllamaProviderModels.DEFAULT_BASE_URL;
+		}
+		return baseUrl(model);
+	}
+
+	private @Nullable String baseUrl(ChatModel model) {
+		String fromOptions = RoutingSummary.baseUrlOf(model);
+		if (fromOptions != null) {
+			return fromOptions;
+		}
+		// the SDKs' and Spring AI's own defaults when nothing overrides them
+		return switch (model.getClass().getName()) {
+			case "org.springframework.ai.openai.OpenAiChatModel" -> "https://api.openai.com/v1";
+			case "org.springframework.ai.anthropic.AnthropicChatModel" -> "https://api.anthropic.com";
+			case "org.springframework.ai.ollama.OllamaChatModel" -> this.binder.bind("spring.ai.ollama.base-url",
+					String.class).orElse(OllamaProviderModels.DEFAULT_BASE_URL);
+			default -> null;
+		};
+	}
+
+	/** The Resilience4j configuration the provider's breaker is (or will be) made from. */
+	private String breakerConfigName(String name) {
+		if (this.registry.find(name).isPresent()) {
+			return "resilience4j.circuitbreaker.instances." + name;
+		}
+		return this.registry.getConfiguration(ResilientAiEnvironmentPostProcessor.CIRCUIT_BREAKER_CONFIG).isPresent()
+				? "resilience4j.circuitbreaker.configs." + ResilientAiEnvironmentPostProcessor.CIRCUIT_BREAKER_CONFIG
+				: "built-in defaults";
 	}
 
 	private static void checkName(String name, List<Provider> declared) {
@@ -146,9 +226,13 @@ class ProviderFactory {
 				name = beanName;
 			}
 			taken.add(name);
-			providers.add(new Provider(name, NO_PRIORITY, timeout, true,
-					this.beanFactory.getBean(beanName, ChatModel.class), circuitBreaker(name, timeout), bulkhead(name),
-					null));
+			checkSpringAiApiKey(beanName, "provider '" + name + "' (discovered ChatModel bean '" + beanName + "')");
+			String breakerConfig = breakerConfigName(name);
+			ChatModel model = this.beanFactory.getBean(beanName, ChatModel.class);
+			providers.add(new Provider(name, NO_PRIORITY, timeout, true, model, circuitBreaker(name, timeout),
+					bulkhead(name), null));
+			this.origins.put(name,
+					new RoutingSummary.Origin("discovered bean '" + beanName + "'", baseUrl(model), breakerConfig));
 		}
 		if (providers.isEmpty()) {
 			throw new InvalidConfigurationPropertyValueException("resilient-ai.providers", "(none)",
@@ -177,6 +261,13 @@ class ProviderFactory {
 			return this.typedModels.create(name, config, type);
 		}
 		if (StringUtils.hasText(chatModel)) {
+			if (this.beanFactory.containsBean(chatModel)
+					&& this.beanFactory.isTypeMatch(chatModel, FailoverChatModel.class)) {
+				throw new InvalidConfigurationPropertyValueException(prefix + "chat-model", chatModel,
+						"'" + chatModel + "' is the failover model resilient-ai builds over the providers; a provider "
+								+ "names the ChatModel of one real endpoint, such as openAiChatModel.");
+			}
+			checkSpringAiApiKey(chatModel, prefix + "chat-model=" + chatModel);
 			return bean(prefix + "chat-model", chatModel, ChatModel.class);
 		}
 		if (StringUtils.hasText(chatClient)) {
@@ -185,6 +276,37 @@ class ProviderFactory {
 		throw new InvalidConfigurationPropertyValueException(prefix + "chat-model", null,
 				"The provider names no ChatModel bean (" + prefix + "chat-model), no ChatClient bean (" + prefix
 						+ "chat-client) and no type (" + prefix + "type).");
+	}
+
+	/**
+	 * Warn when a Spring AI model a provider uses is configured with a key whose placeholder
+	 * the environment could not resolve: the model would send the placeholder's text as its
+	 * key and every attempt would be refused.
+	 */
+	private void checkSpringAiApiKey(String beanName, String usedBy) {
+		for (String property : SPRING_AI_API_KEYS.getOrDefault(beanName, List.of())) {
+			String value = this.binder.bind(property, String.class).orElse(null);
+			if (value != null && value.contains("${")) {
+				logger.warn(property + " holds the unresolved placeholder " + placeholders(value) + ", used by "
+						+ usedBy + ": its requests will send that text as their API key and be refused. Set the "
+						+ "environment variable or the property.");
+			}
+		}
+	}
+
+	/**
+	 * The unresolved placeholders of a value, without the rest of it, which may be part of a
+	 * secret.
+	 * @param value a value containing {@code ${}
+	 * @return the placeholders, such as {@code ${OPENAI_API_KEY}}
+	 */
+	static String placeholders(String value) {
+		List<String> found = new ArrayList<>();
+		Matcher matcher = PLACEHOLDER.matcher(value);
+		while (matcher.find()) {
+			found.add(matcher.group());
+		}
+		return String.join(", ", found);
 	}
 
 	private <T> T bean(String property, String beanName, Class<T> type) {

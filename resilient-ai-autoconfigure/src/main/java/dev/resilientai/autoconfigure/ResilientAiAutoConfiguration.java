@@ -14,6 +14,8 @@ import dev.resilientai.failover.FailoverChatModel;
 import dev.resilientai.failover.FailoverExecutor;
 import dev.resilientai.failover.FailoverSettings;
 import dev.resilientai.failover.Provider;
+import dev.resilientai.logging.ProviderEventLogger;
+import dev.resilientai.logging.RoutingSummary;
 import dev.resilientai.routing.DataClassPolicy;
 import dev.resilientai.routing.PersonalDataClassifier;
 import io.github.resilience4j.bulkhead.BulkheadRegistry;
@@ -32,6 +34,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.ConfigurationPropertiesBinding;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
@@ -111,8 +114,9 @@ public final class ResilientAiAutoConfiguration {
 			ObjectProvider<FallbackResponder> fallbackResponder, Environment environment) {
 		warnAboutInnerRetries(environment);
 		warnAboutPromptLogging(environment);
-		List<Provider> providers = new ProviderFactory(beanFactory, circuitBreakerRegistry, bulkheadRegistry, properties)
-			.createProviders();
+		ProviderFactory providerFactory = new ProviderFactory(beanFactory, circuitBreakerRegistry, bulkheadRegistry,
+				properties, environment);
+		List<Provider> providers = providerFactory.createProviders();
 		ResilientAiProperties.Failover failover = properties.getFailover();
 		if (failover.getMaxAttemptsPerProvider() < 1) {
 			throw new org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException(
@@ -122,8 +126,27 @@ public final class ResilientAiAutoConfiguration {
 		FailoverSettings settings = new FailoverSettings(failover.getTimeout(), failover.getMaxAttemptsPerProvider(),
 				failover.getInitialBackoff(), failover.getMaxBackoff(), failover.getMaxRetryAfter(),
 				ProviderFactory.positive("resilient-ai.failover.stream-idle-timeout", failover.getStreamIdleTimeout()));
-		return new FailoverExecutor(providers, settings, errorClassifier, resilientAiDataClassPolicy,
-				resilientAiAuditPublisher, fallbackResponder.getIfUnique(), Clock.systemUTC());
+		FailoverExecutor executor = new FailoverExecutor(providers, settings, errorClassifier,
+				resilientAiDataClassPolicy, resilientAiAuditPublisher, fallbackResponder.getIfUnique(),
+				Clock.systemUTC());
+		RoutingSummary.log(executor.getProviders(), providerFactory.origins(), settings.timeout());
+		return executor;
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	ProviderEventLogger resilientAiProviderEventLogger(FailoverExecutor resilientAiFailoverExecutor,
+			ErrorClassifier errorClassifier) {
+		return new ProviderEventLogger(resilientAiFailoverExecutor.getProviders(), errorClassifier,
+				Clock.systemUTC());
+	}
+
+	// static: the binder looks its converters up before this configuration is instantiated
+	@Bean
+	@ConfigurationPropertiesBinding
+	@ConditionalOnMissingBean
+	static ProviderTypeConverter resilientAiProviderTypeConverter() {
+		return new ProviderTypeConverter();
 	}
 
 	/**

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.Locale;
 
 import dev.resilientai.autoconfigure.ResilientAiProperties.ProviderType;
+import dev.resilientai.logging.RoutingSummary;
 import dev.resilientai.provider.AnthropicProviderModels;
 import dev.resilientai.provider.OllamaProviderModels;
 import dev.resilientai.provider.OpenAiProviderModels;
@@ -53,7 +54,9 @@ final class TypedProviderModels {
 		}
 		if (baseUrl != null) {
 			checkUrl(prefix, baseUrl, config.getApiKey() != null);
+			checkPath(prefix, baseUrl, type);
 		}
+		checkApiKey(prefix, config.getApiKey(), type);
 		ProviderSpec spec = new ProviderSpec(name, baseUrl, config.getApiKey(), config.getModel(),
 				config.getTemperature(), config.getMaxTokens(), clientTimeout);
 		return switch (type) {
@@ -107,6 +110,58 @@ final class TypedProviderModels {
 		if (hasApiKey && "http".equals(scheme) && !isLoopback(uri.getHost())) {
 			logger.warn(prefix + "api-key is sent over plain http:// to " + uri.getHost() + " (" + prefix
 					+ "base-url): anyone on the network path can read it. Use https://.");
+		}
+	}
+
+	/**
+	 * Refuse a base URL that already ends with the path the SDK appends: every request would
+	 * go to {@code .../chat/completions/chat/completions} and fail with a 404.
+	 */
+	private static void checkPath(String prefix, String baseUrl, ProviderType type) {
+		String path = baseUrl.trim();
+		int query = path.indexOf('?');
+		path = (query >= 0) ? path.substring(0, query) : path;
+		while (path.endsWith("/")) {
+			path = path.substring(0, path.length() - 1);
+		}
+		path = path.toLowerCase(Locale.ROOT);
+		String expected = switch (type) {
+			case OPENAI -> "OpenAI's base URL ends with /v1, such as https://api.openai.com/v1";
+			case OPENAI_COMPATIBLE ->
+				"an OpenAI-compatible base URL usually ends with /v1, such as http://localhost:8000/v1";
+			case ANTHROPIC ->
+				"Anthropic's base URL is the host, such as https://api.anthropic.com (the SDK appends /v1/messages)";
+			case OLLAMA -> "Ollama's base URL is the host and port, such as http://localhost:11434";
+		};
+		for (String appended : new String[] { "/chat/completions", "/messages", "/api/chat" }) {
+			if (path.endsWith(appended)) {
+				throw new InvalidConfigurationPropertyValueException(prefix + "base-url", RoutingSummary.safeUrl(baseUrl),
+						"The base URL ends with " + appended + ", which the provider's client appends itself: "
+								+ expected + ".");
+			}
+		}
+	}
+
+	/**
+	 * An unresolved placeholder would be sent as the key: refuse it. A blank key is allowed
+	 * (a proxy may need none) but warned about, since OpenAI and Anthropic refuse requests
+	 * without one.
+	 */
+	private static void checkApiKey(String prefix, @Nullable String apiKey, ProviderType type) {
+		if (apiKey == null) {
+			return;
+		}
+		if (apiKey.contains("${")) {
+			throw new InvalidConfigurationPropertyValueException(prefix + "api-key", ProviderFactory.placeholders(apiKey),
+					"The API key holds a placeholder the environment could not resolve; it would be sent as the "
+							+ "key. Set the environment variable or property it names, or remove " + prefix
+							+ "api-key to let Spring AI read the SDK's own environment variable.");
+		}
+		if (apiKey.isBlank() && (type == ProviderType.OPENAI || type == ProviderType.ANTHROPIC)) {
+			String variable = (type == ProviderType.OPENAI) ? "OPENAI_API_KEY" : "ANTHROPIC_API_KEY";
+			logger.warn(prefix + "api-key is blank: " + ((type == ProviderType.OPENAI) ? "OpenAI" : "Anthropic")
+					+ " will most likely refuse the provider's requests (401) unless base-url points at a proxy that "
+					+ "needs no key. Set the key, or remove " + prefix + "api-key to let the SDK read " + variable + ".");
 		}
 	}
 

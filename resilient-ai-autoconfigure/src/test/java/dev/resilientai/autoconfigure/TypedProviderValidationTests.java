@@ -45,6 +45,87 @@ class TypedProviderValidationTests {
 	}
 
 	@Test
+	void anUnknownTypeListsTheAcceptedValues() {
+		this.runner.withPropertyValues("resilient-ai.providers.x.type=gemini")
+			.run((context) -> assertThat(context).getFailure()
+				.hasStackTraceContaining("resilient-ai.providers.x.type")
+				.rootCause()
+				.hasMessage("Unknown provider type 'gemini'. Accepted values: openai, openai-compatible, anthropic, ollama."));
+	}
+
+	@Test
+	void typesBindAsRelaxedlyAsEnums() {
+		this.runner
+			.withPropertyValues("resilient-ai.providers.a.type=OPENAI_COMPATIBLE",
+					"resilient-ai.providers.a.base-url=http://localhost:8000/v1", "resilient-ai.providers.b.type=Ollama")
+			.run((context) -> assertThat(context).hasNotFailed());
+	}
+
+	@Test
+	void anApiKeyWithAnUnresolvedPlaceholderFailsNamingThePropertyButNotTheRestOfTheValue() {
+		this.runner
+			.withPropertyValues("resilient-ai.providers.a.type=openai",
+					"resilient-ai.providers.a.api-key=sk-canary-prefix-${RESILIENT_AI_TEST_MISSING_KEY}")
+			.run((context) -> assertThat(context).getFailure()
+				.rootCause()
+				.hasMessageContaining("resilient-ai.providers.a.api-key")
+				.hasMessageContaining("${RESILIENT_AI_TEST_MISSING_KEY}")
+				.hasMessageNotContaining("sk-canary-prefix"));
+	}
+
+	@Test
+	void aBlankApiKeyOfOpenAiOrAnthropicIsWarnedAbout(CapturedOutput output) {
+		this.runner
+			.withPropertyValues("resilient-ai.providers.a.type=openai", "resilient-ai.providers.a.api-key=",
+					"resilient-ai.providers.c.type=anthropic", "resilient-ai.providers.c.api-key= ")
+			.run((context) -> assertThat(context).hasNotFailed());
+
+		assertThat(output).contains("resilient-ai.providers.a.api-key is blank: OpenAI will most likely refuse")
+			.contains("api-key to let the SDK read OPENAI_API_KEY")
+			.contains("resilient-ai.providers.c.api-key is blank: Anthropic will most likely refuse");
+	}
+
+	@Test
+	void anUnresolvedSpringAiKeyOfAModelAProviderUsesIsWarnedAbout(CapturedOutput output) {
+		this.runner
+			.withPropertyValues("spring.ai.openai.api-key=${RESILIENT_AI_TEST_MISSING_OPENAI_KEY}",
+					"spring.ai.anthropic.api-key=${RESILIENT_AI_TEST_MISSING_ANTHROPIC_KEY}",
+					"resilient-ai.providers.openai.chat-model=openAiChatModel")
+			.run((context) -> assertThat(context).hasNotFailed());
+
+		assertThat(output)
+			.contains("spring.ai.openai.api-key holds the unresolved placeholder ${RESILIENT_AI_TEST_MISSING_OPENAI_KEY}, "
+					+ "used by resilient-ai.providers.openai.chat-model=openAiChatModel")
+			// no provider uses the Anthropic model
+			.doesNotContain("spring.ai.anthropic.api-key holds");
+	}
+
+	@Test
+	void aBaseUrlEndingWithThePathTheClientAppendsFails() {
+		this.runner
+			.withPropertyValues("resilient-ai.providers.a.type=openai",
+					"resilient-ai.providers.a.base-url=https://api.openai.com/v1/chat/completions")
+			.run((context) -> assertThat(context).getFailure()
+				.rootCause()
+				.hasMessageContaining("resilient-ai.providers.a.base-url")
+				.hasMessageContaining("ends with /chat/completions")
+				.hasMessageContaining("ends with /v1"));
+		this.runner
+			.withPropertyValues("resilient-ai.providers.c.type=anthropic",
+					"resilient-ai.providers.c.base-url=https://api.anthropic.com/v1/messages/")
+			.run((context) -> assertFailsNaming(context, "resilient-ai.providers.c.base-url"));
+	}
+
+	@Test
+	void theFailoverModelCannotBeAProvider() {
+		this.runner.withPropertyValues("resilient-ai.providers.self.chat-model=resilientAiChatModel")
+			.run((context) -> assertThat(context).getFailure()
+				.rootCause()
+				.hasMessageContaining("resilient-ai.providers.self.chat-model")
+				.hasMessageContaining("failover model"));
+	}
+
+	@Test
 	void anOpenAiCompatibleProviderNeedsABaseUrl() {
 		this.runner.withPropertyValues("resilient-ai.providers.vllm.type=openai-compatible")
 			.run((context) -> assertFailsNaming(context, "resilient-ai.providers.vllm.base-url"));
