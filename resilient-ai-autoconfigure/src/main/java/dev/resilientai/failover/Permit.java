@@ -18,6 +18,8 @@ import org.jspecify.annotations.Nullable;
  */
 final class Permit {
 
+	private final Provider provider;
+
 	private final CircuitBreaker circuitBreaker;
 
 	private final Bulkhead bulkhead;
@@ -28,6 +30,7 @@ final class Permit {
 	private volatile int completed;
 
 	private Permit(Provider provider) {
+		this.provider = provider;
 		this.circuitBreaker = provider.getCircuitBreaker();
 		this.bulkhead = provider.getBulkhead();
 	}
@@ -67,6 +70,7 @@ final class Permit {
 	 */
 	void succeeded(Duration duration) {
 		if (COMPLETED.compareAndSet(this, 0, 1)) {
+			this.provider.noteAnswer();
 			try {
 				this.circuitBreaker.onSuccess(duration.toNanos(), TimeUnit.NANOSECONDS);
 			}

@@ -43,6 +43,9 @@ public final class Provider {
 
 	private volatile boolean enabled;
 
+	/** Whether the provider answered since its last failure: true until its first failure. */
+	private volatile boolean answered = true;
+
 	private final AtomicReference<@Nullable Instant> rateLimitedUntil = new AtomicReference<>();
 
 	public Provider(String name, int priority, Duration timeout, boolean enabled, ChatModel model,
@@ -176,6 +179,28 @@ public final class Provider {
 
 	public CircuitBreaker getCircuitBreaker() {
 		return this.circuitBreaker;
+	}
+
+	/**
+	 * Note an answer of the provider (cheap: writes only when the provider had failed).
+	 */
+	void noteAnswer() {
+		if (!this.answered) {
+			this.answered = true;
+		}
+	}
+
+	/**
+	 * Note a failure of the provider.
+	 * @return {@code true} if the provider had answered since its previous failure (or it is
+	 * its first failure): the failure is news
+	 */
+	public boolean noteFailure() {
+		if (!this.answered) {
+			return false;
+		}
+		this.answered = false;
+		return true;
 	}
 
 	public Bulkhead getBulkhead() {

@@ -4,8 +4,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 import dev.resilientai.failover.Classification;
 import dev.resilientai.failover.ErrorClassifier;
@@ -17,13 +15,14 @@ import org.apache.commons.logging.LogFactory;
 
 /**
  * Writes what an operator needs to know about providers going bad and coming back, and no
- * more: a WARN when a provider's breaker opens, half-opens or closes, a WARN on a provider's
- * first failure after an answer, an INFO when it answers again. Each line is rate limited per
+ * more: a WARN when a provider's breaker opens, half-opens or closes, and a WARN on a
+ * provider's first failure after an answer. Each line is rate limited per
  * provider and kind ({@link #QUIET_PERIOD}), never carries a stack trace, a prompt or a
  * provider's error text, only the error kind and HTTP status.
  * <p>
  * It listens to the Resilience4j events of each provider's breaker, so it sees exactly what
- * the breaker records.
+ * the breaker records; it does not listen to successes, which would make Resilience4j build
+ * an event for every answer.
  */
 public class ProviderEventLogger {
 
@@ -49,25 +48,18 @@ public class ProviderEventLogger {
 		this.classifier = classifier;
 		this.quiet = new QuietPeriod(QUIET_PERIOD, clock);
 		for (Provider provider : providers) {
-			watch(provider.getName(), provider.getCircuitBreaker());
+			watch(provider);
 		}
 	}
 
-	private void watch(String name, CircuitBreaker breaker) {
-		// true until a failure: the first failure after startup is news too
-		AtomicBoolean answering = new AtomicBoolean(true);
-		AtomicLong failures = new AtomicLong();
+	private void watch(Provider provider) {
+		String name = provider.getName();
+		CircuitBreaker breaker = provider.getCircuitBreaker();
 		breaker.getEventPublisher()
 			.onStateTransition((event) -> transition(name, breaker, event))
 			.onError((event) -> {
-				failures.incrementAndGet();
-				if (answering.compareAndSet(true, false)) {
+				if (provider.noteFailure()) {
 					failed(name, event.getThrowable());
-				}
-			})
-			.onSuccess((event) -> {
-				if (!answering.get() && answering.compareAndSet(false, true)) {
-					answersAgain(name, failures.getAndSet(0));
 				}
 			});
 	}
@@ -105,19 +97,7 @@ public class ProviderEventLogger {
 			return;
 		}
 		logger.warn("Provider '" + name + "' failed (" + describe(failure) + "); its next failures are counted in "
-				+ "resilient.ai.attempts, not logged, until it answers again" + QuietPeriod.heldNote(held));
-	}
-
-	private void answersAgain(String name, long failures) {
-		if (!logger.isInfoEnabled()) {
-			return;
-		}
-		long held = this.quiet.admit(name + " answers");
-		if (held == QuietPeriod.HOLD) {
-			return;
-		}
-		logger.info("Provider '" + name + "' answers again after " + failures + " failed attempt"
-				+ ((failures == 1) ? "" : "s") + QuietPeriod.heldNote(held));
+				+ "resilient.ai.attempts, not logged, until it answers again (the breaker's transitions are logged)" + QuietPeriod.heldNote(held));
 	}
 
 	/** The failure's kind and HTTP status; never its message, which may quote the request. */
