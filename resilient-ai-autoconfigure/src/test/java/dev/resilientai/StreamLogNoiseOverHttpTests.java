@@ -34,7 +34,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * {@code ChatClient}, Anthropic's "Error processing streaming response"), attempts the
  * failover loop handled and caller errors included: without the starter's default, five
  * failing streams printed 40 stack traces. The default turns {@code MessageAggregator} off
- * (the error still reaches the caller); Anthropic's logger keeps its level.
+ * (the error still reaches the caller); Anthropic's model logger stays at ERROR, so its own
+ * stream error is still written.
  */
 @SpringBootTest(classes = StreamLogNoiseOverHttpTests.TestApplication.class,
 		properties = { "spring.ai.openai.api-key=sk-test", "spring.ai.anthropic.api-key=sk-ant-test",

@@ -45,7 +45,8 @@ class ProviderFactory {
 	private static final Log logger = LogFactory.getLog(ProviderFactory.class);
 
 	/** A placeholder the environment could not resolve, as the binder leaves it. */
-	private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{[^}]{0,100}\\}?");
+	/** A placeholder's name: up to its default ({@code :}) or its end, never the default. */
+	private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([A-Za-z0-9_.\\-\\[\\]]{1,100})([:}])?");
 
 	/**
 	 * The keys of Spring AI's auto-configured models, by the bean name Spring AI gives each
@@ -304,9 +305,12 @@ class ProviderFactory {
 		List<String> found = new ArrayList<>();
 		Matcher matcher = PLACEHOLDER.matcher(value);
 		while (matcher.find()) {
-			found.add(matcher.group());
+			String end = matcher.group(2);
+			// the name only: a default after ':' (or whatever follows an unterminated '${')
+			// may be a secret
+			found.add("${" + matcher.group(1) + ("}".equals(end) ? "}" : (":".equals(end) ? ":…}" : "…")));
 		}
-		return String.join(", ", found);
+		return found.isEmpty() ? "an unterminated '${'" : String.join(", ", found);
 	}
 
 	private <T> T bean(String property, String beanName, Class<T> type) {

@@ -5,12 +5,14 @@ import java.util.List;
 import java.util.Map;
 
 import org.springframework.boot.EnvironmentPostProcessor;
+import org.springframework.boot.env.DefaultPropertiesPropertySource;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.core.Ordered;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.MapPropertySource;
+import org.springframework.core.env.PropertySource;
 
 /**
  * Adds the starter's defaults, at the lowest precedence, so that any value the application
@@ -126,6 +128,17 @@ public class ResilientAiEnvironmentPostProcessor implements EnvironmentPostProce
 			if (binder.bind(bulkhead, Bindable.mapOf(String.class, Object.class)).isBound()) {
 				defaults.put(bulkhead + ".base-config", BULKHEAD_CONFIG);
 			}
+		}
+		// below everything the application sets, its SpringApplication default properties
+		// included: SpringApplication moves those last after this runs, so they are merged
+		// over the starter's defaults rather than placed above them
+		PropertySource<?> applicationDefaults = environment.getPropertySources().get(DefaultPropertiesPropertySource.NAME);
+		if (applicationDefaults instanceof MapPropertySource mapSource) {
+			Map<String, Object> merged = new LinkedHashMap<>(defaults);
+			merged.putAll(mapSource.getSource());
+			environment.getPropertySources()
+				.replace(DefaultPropertiesPropertySource.NAME, new DefaultPropertiesPropertySource(merged));
+			defaults = Map.of();
 		}
 		environment.getPropertySources().addLast(new MapPropertySource(PROPERTY_SOURCE_NAME, defaults));
 	}

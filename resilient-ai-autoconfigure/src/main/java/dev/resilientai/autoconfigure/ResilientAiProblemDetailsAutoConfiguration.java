@@ -13,6 +13,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 import org.springframework.http.ProblemDetail;
 
 /**
@@ -25,9 +26,10 @@ import org.springframework.http.ProblemDetail;
 @ConditionalOnBooleanProperty(name = "resilient-ai.web.problem-details.enabled", matchIfMissing = true)
 public final class ResilientAiProblemDetailsAutoConfiguration {
 
-	static ResilientAiExceptionHandler handler(ObjectProvider<FailoverExecutor> executor) {
+	static ResilientAiExceptionHandler handler(ObjectProvider<FailoverExecutor> executor, Environment environment) {
 		// the executor times Retry-After rests with the system clock
-		return new ResilientAiExceptionHandler(executor::getIfAvailable, Clock.systemUTC());
+		return new ResilientAiExceptionHandler(executor::getIfAvailable, Clock.systemUTC(), environment
+			.getProperty("resilient-ai.web.problem-details.include-provider-details", Boolean.class, false));
 	}
 
 	@Configuration(proxyBeanMethods = false)
@@ -37,8 +39,9 @@ public final class ResilientAiProblemDetailsAutoConfiguration {
 
 		@Bean
 		@ConditionalOnMissingBean
-		ResilientAiExceptionHandler resilientAiExceptionHandler(ObjectProvider<FailoverExecutor> executor) {
-			return handler(executor);
+		ResilientAiExceptionHandler resilientAiExceptionHandler(ObjectProvider<FailoverExecutor> executor,
+				Environment environment) {
+			return handler(executor, environment);
 		}
 
 	}
@@ -50,8 +53,9 @@ public final class ResilientAiProblemDetailsAutoConfiguration {
 
 		@Bean
 		@ConditionalOnMissingBean
-		ResilientAiExceptionHandler resilientAiExceptionHandler(ObjectProvider<FailoverExecutor> executor) {
-			return handler(executor);
+		ResilientAiExceptionHandler resilientAiExceptionHandler(ObjectProvider<FailoverExecutor> executor,
+				Environment environment) {
+			return handler(executor, environment);
 		}
 
 	}

@@ -99,13 +99,15 @@ final class TypedProviderModels {
 			uri = new URI(baseUrl);
 		}
 		catch (URISyntaxException ex) {
-			throw new InvalidConfigurationPropertyValueException(prefix + "base-url", baseUrl,
-					"Not a valid URL: " + ex.getReason() + ".");
+			// never the value itself: an unparsable URL may hold a password or a token
+			throw new InvalidConfigurationPropertyValueException(prefix + "base-url", "(redacted)",
+					"Not a valid URL (" + ex.getReason() + "); the value is not shown, as it may hold credentials.");
 		}
 		String scheme = (uri.getScheme() != null) ? uri.getScheme().toLowerCase(Locale.ROOT) : null;
 		if (!("http".equals(scheme) || "https".equals(scheme)) || !StringUtils.hasText(uri.getHost())) {
-			throw new InvalidConfigurationPropertyValueException(prefix + "base-url", baseUrl,
-					"Expected an absolute http:// or https:// URL with a host.");
+			throw new InvalidConfigurationPropertyValueException(prefix + "base-url", RoutingSummary.safeUrl(baseUrl),
+					"Expected an absolute http:// or https:// URL with a host (a password with an unencoded '@' "
+							+ "hides the host).");
 		}
 		if (hasApiKey && "http".equals(scheme) && !isLoopback(uri.getHost())) {
 			logger.warn(prefix + "api-key is sent over plain http:// to " + uri.getHost() + " (" + prefix

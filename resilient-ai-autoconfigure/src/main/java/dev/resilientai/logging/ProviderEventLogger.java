@@ -38,6 +38,7 @@ public class ProviderEventLogger {
 
 	private final QuietPeriod quiet;
 
+
 	/**
 	 * Start listening to the providers' breakers.
 	 * @param providers the providers

@@ -21,6 +21,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.ExceptionHandler;
@@ -45,6 +46,8 @@ public class ResilientAiExceptionHandler {
 
 	private final Clock clock;
 
+	private final boolean includeProviderDetails;
+
 	/**
 	 * Create a handler.
 	 * @param executor supplies the failover executor whose providers tell when one comes
@@ -52,8 +55,22 @@ public class ResilientAiExceptionHandler {
 	 * @param clock the clock the executor times {@code Retry-After} rests with
 	 */
 	public ResilientAiExceptionHandler(Supplier<@Nullable FailoverExecutor> executor, Clock clock) {
+		this(executor, clock, false);
+	}
+
+	/**
+	 * Create a handler.
+	 * @param executor supplies the failover executor whose providers tell when one comes
+	 * back, or {@code null} when there is none
+	 * @param clock the clock the executor times {@code Retry-After} rests with
+	 * @param includeProviderDetails whether problem bodies name the server's providers and
+	 * how each failed ({@code resilient-ai.web.problem-details.include-provider-details})
+	 */
+	public ResilientAiExceptionHandler(Supplier<@Nullable FailoverExecutor> executor, Clock clock,
+			boolean includeProviderDetails) {
 		this.executor = executor;
 		this.clock = clock;
+		this.includeProviderDetails = includeProviderDetails;
 	}
 
 	/**
@@ -63,9 +80,10 @@ public class ResilientAiExceptionHandler {
 	 */
 	@ExceptionHandler(ResilientAiException.class)
 	public ResponseEntity<ProblemDetail> handleResilientAiException(ResilientAiException ex) {
-		ProblemDetail problem = ResilientAiProblemDetails.forException(ex);
+		ProblemDetail problem = ResilientAiProblemDetails.forException(ex, this.includeProviderDetails);
 		log(ex, problem);
-		ResponseEntity.BodyBuilder response = ResponseEntity.status(problem.getStatus());
+		ResponseEntity.BodyBuilder response = ResponseEntity.status(problem.getStatus())
+			.contentType(MediaType.APPLICATION_PROBLEM_JSON);
 		Duration retryAfter = (ex instanceof AllProvidersFailedException failed) ? retryAfter(failed) : null;
 		if (retryAfter != null) {
 			response.header(HttpHeaders.RETRY_AFTER, Long.toString(seconds(retryAfter)));

@@ -63,6 +63,19 @@ public final class ResilientAiProblemDetails {
 	 * @return its problem detail, without an {@code instance} (the web stack fills it in)
 	 */
 	public static ProblemDetail forException(ResilientAiException ex) {
+		return forException(ex, false);
+	}
+
+	/**
+	 * Return the problem detail of one of the starter's exceptions.
+	 * @param ex the exception
+	 * @param includeProviderDetails whether to tell the caller which of the server's
+	 * providers were tried and how each failed (provider names, error kinds, HTTP statuses):
+	 * off by default, as Spring Boot keeps error messages from callers
+	 * ({@code server.error.include-message=never})
+	 * @return its problem detail, without an {@code instance} (the web stack fills it in)
+	 */
+	public static ProblemDetail forException(ResilientAiException ex, boolean includeProviderDetails) {
 		if (ex instanceof UnknownDataClassException unknown) {
 			ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, UNKNOWN_DATA_CLASS, "Unknown data class",
 					unknown.getMessage());
@@ -81,10 +94,13 @@ public final class ResilientAiProblemDetails {
 		}
 		if (ex instanceof ProviderRequestRejectedException rejected) {
 			ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, PROVIDER_REQUEST_REJECTED,
-					"Request rejected by provider", rejected.getMessage());
-			problem.setProperty("provider", rejected.getProvider());
-			if (rejected.getHttpStatus() != null) {
-				problem.setProperty("providerStatus", rejected.getHttpStatus());
+					"Request rejected by provider", includeProviderDetails ? rejected.getMessage()
+							: "The language model provider rejected the request as invalid");
+			if (includeProviderDetails) {
+				problem.setProperty("provider", rejected.getProvider());
+				if (rejected.getHttpStatus() != null) {
+					problem.setProperty("providerStatus", rejected.getHttpStatus());
+				}
 			}
 			return problem;
 		}
@@ -96,14 +112,20 @@ public final class ResilientAiProblemDetails {
 		}
 		if (ex instanceof AllProvidersFailedException failed) {
 			ProblemDetail problem = problem(HttpStatus.SERVICE_UNAVAILABLE, ALL_PROVIDERS_FAILED,
-					"All providers failed", failed.getMessage());
-			problem.setProperty("attempts", attempts(failed.getAttempts()));
+					"All providers failed", includeProviderDetails ? failed.getMessage()
+							: "No language model provider answered the request; try again later");
+			if (includeProviderDetails) {
+				problem.setProperty("attempts", attempts(failed.getAttempts()));
+			}
 			return problem;
 		}
 		if (ex instanceof StreamInterruptedException interrupted) {
 			ProblemDetail problem = problem(HttpStatus.BAD_GATEWAY, STREAM_INTERRUPTED, "Stream interrupted",
-					interrupted.getMessage());
-			problem.setProperty("provider", interrupted.getProvider());
+					includeProviderDetails ? interrupted.getMessage()
+							: "The answer broke off after it had started; it is incomplete");
+			if (includeProviderDetails) {
+				problem.setProperty("provider", interrupted.getProvider());
+			}
 			problem.setProperty("chunksDelivered", interrupted.getChunksDelivered());
 			return problem;
 		}

@@ -41,7 +41,9 @@ final class ProblemDetailsFixtures {
 			"resilient-ai.default-data-class=public", "resilient-ai.providers.first.chat-model=firstChatModel",
 			"resilient-ai.providers.first.priority=1", "resilient-ai.providers.first.allowed-data-classes=public",
 			"resilient-ai.providers.second.chat-model=secondChatModel", "resilient-ai.providers.second.priority=2",
-			"resilient-ai.providers.second.allowed-data-classes=public,phi" };
+			"resilient-ai.providers.second.allowed-data-classes=public,phi",
+			// these tests check what the bodies say of the providers (FirstHourHygieneTests checks the default)
+			"resilient-ai.web.problem-details.include-provider-details=true" };
 
 	private ProblemDetailsFixtures() {
 	}

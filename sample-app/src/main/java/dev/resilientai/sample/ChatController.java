@@ -57,7 +57,7 @@ class ChatController {
 				.build())
 			.concatWith(Flux.just(ServerSentEvent.<Object>builder(Map.of()).event("done").build()))
 			.onErrorResume(ResilientAiException.class,
-					(ex) -> Flux.just(ServerSentEvent.<Object>builder(ResilientAiProblemDetails.forException(ex))
+					(ex) -> Flux.just(ServerSentEvent.<Object>builder(ResilientAiProblemDetails.forException(ex, true))
 						.event("error")
 						.build()));
 	}
