@@ -120,6 +120,12 @@ class ConfiguredProvidersOverHttpTests {
 	}
 
 	@Test
+	void streamsOfSpringAisOpenAiAnthropicAndOllamaModelsMustEndWithTheirEndMarker() {
+		assertThat(this.executor.getProviders()).allSatisfy(
+				(provider) -> assertThat(provider.isEndMarkerRequired()).as(provider.getName()).isTrue());
+	}
+
+	@Test
 	void providersDeclaredByTypeAndByBeanMixInPriorityOrder() {
 		assertThat(this.executor.getProviders()).extracting(dev.resilientai.failover.Provider::getName)
 			.containsExactly("gateway-a", "gateway-b", "claude", "local", "openai");

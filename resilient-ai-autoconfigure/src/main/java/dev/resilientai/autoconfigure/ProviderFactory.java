@@ -139,8 +139,12 @@ class ProviderFactory {
 			Set<String> allowed = this.properties.getDataClasses().isEmpty() ? null
 					: new LinkedHashSet<>(Objects.requireNonNullElse(config.getAllowedDataClasses(), List.of()));
 			String breakerConfig = breakerConfigName(name);
-			providers.add(new Provider(name, priority, timeout, config.isEnabled(), model, circuitBreaker(name, timeout),
-					bulkhead(name), allowed));
+			Provider provider = new Provider(name, priority, timeout, config.isEnabled(), model,
+					circuitBreaker(name, timeout), bulkhead(name), allowed);
+			if (config.getRequireEndMarker() != null) {
+				provider.setEndMarkerRequired(config.getRequireEndMarker());
+			}
+			providers.add(provider);
 			this.origins.put(name, new RoutingSummary.Origin(source(config), baseUrl(config, model), breakerConfig));
 		}
 		return providers;

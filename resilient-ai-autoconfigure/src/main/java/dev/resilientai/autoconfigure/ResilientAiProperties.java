@@ -409,6 +409,22 @@ public class ResilientAiProperties {
 		 */
 		private @Nullable List<String> allowedDataClasses;
 
+		/**
+		 * Whether a stream of this provider must end with its end marker (a finish reason,
+		 * Ollama's done line) to count as complete; one that ends without it fails as
+		 * truncated. Defaults to true for Spring AI's OpenAI, Anthropic and Ollama models,
+		 * whose wire formats always send one, and to false for other models and ChatClients.
+		 */
+		private @Nullable Boolean requireEndMarker;
+
+		public @Nullable Boolean getRequireEndMarker() {
+			return this.requireEndMarker;
+		}
+
+		public void setRequireEndMarker(@Nullable Boolean requireEndMarker) {
+			this.requireEndMarker = requireEndMarker;
+		}
+
 		public @Nullable List<String> getAllowedDataClasses() {
 			return this.allowedDataClasses;
 		}

@@ -43,6 +43,12 @@ public final class Provider {
 
 	private volatile boolean enabled;
 
+	/** Spring AI models whose wire formats always end a stream with an end marker. */
+	private static final Set<String> END_MARKED_MODELS = Set.of("org.springframework.ai.openai.OpenAiChatModel",
+			"org.springframework.ai.anthropic.AnthropicChatModel", "org.springframework.ai.ollama.OllamaChatModel");
+
+	private volatile boolean endMarkerRequired;
+
 	/** Whether the provider answered since its last failure: true until its first failure. */
 	private volatile boolean answered = true;
 
@@ -91,6 +97,7 @@ public final class Provider {
 		this.model = model;
 		this.circuitBreaker = circuitBreaker;
 		this.bulkhead = bulkhead;
+		this.endMarkerRequired = END_MARKED_MODELS.contains(model.getClass().getName());
 		this.allowedDataClasses = (allowedDataClasses != null)
 				? java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(allowedDataClasses)) : null;
 	}
@@ -179,6 +186,24 @@ public final class Provider {
 
 	public CircuitBreaker getCircuitBreaker() {
 		return this.circuitBreaker;
+	}
+
+	/**
+	 * Whether a stream of this provider must end with its end marker to count as complete:
+	 * by default for Spring AI's OpenAI, Anthropic and Ollama models, whose wire formats
+	 * always send one, not for other models, whose streams may simply complete.
+	 * @return {@code true} if a stream without its end marker is truncated
+	 */
+	public boolean isEndMarkerRequired() {
+		return this.endMarkerRequired;
+	}
+
+	/**
+	 * Say whether a stream of this provider must end with its end marker.
+	 * @param endMarkerRequired whether a stream without one is truncated
+	 */
+	public void setEndMarkerRequired(boolean endMarkerRequired) {
+		this.endMarkerRequired = endMarkerRequired;
 	}
 
 	/**

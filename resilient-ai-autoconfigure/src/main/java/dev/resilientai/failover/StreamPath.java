@@ -109,7 +109,8 @@ final class StreamPath {
 			.timeout(Mono.delay(firstChunkTimeout), (chunk) -> Mono.delay(untilNextChunk(idleTimeout, state.deadline)))
 			.concatWith(Mono.defer(() -> (delivered.get() == 0)
 					? Mono.error(new IncompleteStreamException(ErrorKind.INVALID_RESPONSE))
-					: finished.get() ? Mono.empty() : Mono.error(new IncompleteStreamException(ErrorKind.TRUNCATED))))
+					: (finished.get() || !provider.isEndMarkerRequired()) ? Mono.empty()
+							: Mono.error(new IncompleteStreamException(ErrorKind.TRUNCATED))))
 			.map((chunk) -> {
 				if (delivered.getAndIncrement() == 0) {
 					firstChunkAt.set(System.nanoTime());

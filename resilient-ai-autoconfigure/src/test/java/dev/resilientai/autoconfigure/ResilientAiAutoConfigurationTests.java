@@ -50,6 +50,18 @@ class ResilientAiAutoConfigurationTests {
 	}
 
 	@Test
+	void aProviderCanRequireEndMarkersOfAModelThatDoesNotGuaranteeThem() {
+		this.runner
+			.withPropertyValues("resilient-ai.providers.strict.chat-model=openAiChatModel",
+					"resilient-ai.providers.strict.require-end-marker=true",
+					"resilient-ai.providers.lenient.chat-model=anthropicChatModel")
+			.run((context) -> assertThat(context.getBean(FailoverExecutor.class).getProviders())
+				.extracting(Provider::getName, Provider::isEndMarkerRequired)
+				.containsExactly(org.assertj.core.groups.Tuple.tuple("strict", true),
+						org.assertj.core.groups.Tuple.tuple("lenient", false)));
+	}
+
+	@Test
 	void providersAreOrderedByPriorityWithDeclarationOrderBreakingTiesAndUnsetLast() {
 		this.runner
 			.withPropertyValues("resilient-ai.providers.c.chat-model=ollamaChatModel",

@@ -76,6 +76,34 @@ class PermitAccountingTests {
 	}
 
 	@Test
+	void aStreamOfACustomModelWithoutAFinishReasonCompletesNormally() {
+		CircuitBreaker breaker = CircuitBreaker.ofDefaults("p");
+		ChatModel custom = streaming((prompt) -> Flux.just(chunk("Hello ", null), chunk("world", null)));
+		this.executor = executor(Duration.ofSeconds(5), provider("p", custom, breaker, 25));
+
+		List<ChatResponse> chunks = this.executor.stream(new Prompt("hi"), RoutingContext.DEFAULT)
+			.collectList()
+			.block(Duration.ofSeconds(5));
+
+		assertThat(chunks).hasSize(2);
+		assertThat(breaker.getMetrics().getNumberOfSuccessfulCalls()).isEqualTo(1);
+	}
+
+	@Test
+	void aProviderThatRequiresAnEndMarkerFailsAStreamWithoutOne() {
+		ChatModel custom = streaming((prompt) -> Flux.just(chunk("Hello ", null), chunk("world", null)));
+		Provider provider = provider("p", custom, CircuitBreaker.ofDefaults("p"), 25);
+		provider.setEndMarkerRequired(true);
+		this.executor = executor(Duration.ofSeconds(5), provider);
+
+		Throwable failure = catchThrowable(
+				() -> this.executor.stream(new Prompt("hi"), RoutingContext.DEFAULT).blockLast(Duration.ofSeconds(5)));
+
+		assertThat(failure).isInstanceOf(dev.resilientai.StreamInterruptedException.class)
+			.hasMessageContaining("TRUNCATED");
+	}
+
+	@Test
 	void aSlowFirstChunkCountsAsSlow() {
 		CircuitBreaker breaker = CircuitBreaker.of("p", CircuitBreakerConfig.custom()
 			.slowCallDurationThreshold(Duration.ofMillis(50))
