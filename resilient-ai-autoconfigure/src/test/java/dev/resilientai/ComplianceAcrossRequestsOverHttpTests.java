@@ -73,23 +73,13 @@ class ComplianceAcrossRequestsOverHttpTests extends ThreeProviderHttpTests {
 
 	@BeforeEach
 	void healthyProviders() {
-		stub(openAiServer, ProviderStubs::openAi, jsonResponse(200, openAiCompletion("from openai", "stop")),
-				ProviderStubs.sseResponse(ProviderStubs.openAiSse("from ", "openai")));
-		stub(anthropicServer, ProviderStubs::anthropic,
-				jsonResponse(200, anthropicMessage("from anthropic", "end_turn")),
-				ProviderStubs.sseResponse(ProviderStubs.anthropicSse("from ", "anthropic")));
-		stub(ollamaServer, ProviderStubs::ollama, jsonResponse(200, ollamaChat("from local")),
-				ProviderStubs.ndjsonResponse(ProviderStubs.ollamaNdjson("from ", "local")));
+		stubHealthyProviders();
 	}
 
 	/**
-	 * On {@code ResilientChatClient} the prompt's options start out marked routed, and the
-	 * class named with {@code dataClass("phi")} is current on the caller's thread from the
-	 * request's entry, so the routing advisor just before the model skips writing it into the
-	 * prompt. An advisor ordered after that one (closer to the model) that runs the rest of the
-	 * chain on another thread (a timeout or bulkhead advisor, say) reaches the failover model
-	 * with a prompt marked routed, naming no class, on a thread with no class current: the phi
-	 * request is routed as the default class, to OpenAI.
+	 * An advisor ordered just before the model (a timeout or bulkhead advisor, say) runs the
+	 * rest of the chain on another thread, where no class is current: the class still travels
+	 * in the prompt's options, so the phi request reaches only the local model.
 	 */
 	@Test
 	void aPhiRequestStaysPhiWhenAnAdvisorCloseToTheModelHopsThreads() {
@@ -126,13 +116,11 @@ class ComplianceAcrossRequestsOverHttpTests extends ThreeProviderHttpTests {
 	}
 
 	/**
-	 * A hand-built {@code ChatClient} over the primary model without the routing advisor is
-	 * refused when it names a class it cannot enforce. But the stack walk that recognises it
-	 * stops at the first {@code RoutingAdvisor} frame it finds below Spring AI's model-call
-	 * advisor, whichever request that frame belongs to: called from an advisor (or a tool) of
-	 * an unrelated outer request made through the auto-configured {@code ChatClient.Builder},
-	 * whose routing advisor is on the stack, the inner client's phi param is taken as read. It
-	 * is neither enforced nor refused, and the inner request goes to OpenAI.
+	 * A hand-built {@code ChatClient} over the primary model without the routing advisor,
+	 * called from an advisor (or a tool) of an unrelated outer request made through the
+	 * auto-configured {@code ChatClient.Builder}: the outer request's routing advisor on the
+	 * stack does not count for the inner client, whose phi param cannot be read, so the inner
+	 * request is refused and never goes to OpenAI.
 	 */
 	@Test
 	void anUnroutedClientsPhiParamIsNotTakenAsReadBecauseAnOuterRequestsRoutingAdvisorIsOnTheStack() {
@@ -173,13 +161,6 @@ class ComplianceAcrossRequestsOverHttpTests extends ThreeProviderHttpTests {
 
 	private static int requestsContaining(WireMockExtension server, String text) {
 		return server.findAll(postRequestedFor(anyUrl()).withRequestBody(containing(text))).size();
-	}
-
-	private static void stub(WireMockExtension server, java.util.function.Supplier<MappingBuilder> mapping,
-			ResponseDefinitionBuilder call, ResponseDefinitionBuilder stream) {
-		server.resetMappings();
-		server.stubFor(mapping.get().willReturn(call));
-		server.stubFor(mapping.get().withRequestBody(containing("\"stream\":true")).atPriority(1).willReturn(stream));
 	}
 
 	@SpringBootConfiguration

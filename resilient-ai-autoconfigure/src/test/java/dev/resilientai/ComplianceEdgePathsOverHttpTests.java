@@ -79,13 +79,7 @@ class ComplianceEdgePathsOverHttpTests extends ThreeProviderHttpTests {
 
 	@BeforeEach
 	void healthyProviders() {
-		stub(openAiServer, ProviderStubs::openAi, jsonResponse(200, openAiCompletion("from openai", "stop")),
-				ProviderStubs.sseResponse(ProviderStubs.openAiSse("from ", "openai")));
-		stub(anthropicServer, ProviderStubs::anthropic,
-				jsonResponse(200, anthropicMessage("from anthropic", "end_turn")),
-				ProviderStubs.sseResponse(ProviderStubs.anthropicSse("from ", "anthropic")));
-		stub(ollamaServer, ProviderStubs::ollama, jsonResponse(200, ollamaChat("from local")),
-				ProviderStubs.ndjsonResponse(ProviderStubs.ollamaNdjson("from ", "local")));
+		stubHealthyProviders();
 	}
 
 	@AfterEach
@@ -163,9 +157,8 @@ class ComplianceEdgePathsOverHttpTests extends ThreeProviderHttpTests {
 
 	/**
 	 * A ChatClient without the routing advisor over a model that delegates to the failover
-	 * model (a user's logging/metrics decorator): the nearest caller the StackWalker sees is
-	 * the decorator, not ChatModelCallAdvisor, so the unread advisor param is not detected
-	 * and the request is routed as the default class.
+	 * model (a user's logging/metrics decorator): the ChatClient is still recognised behind
+	 * the decorator, and its unreadable advisor param fails closed.
 	 */
 	@Test
 	void aChatClientOverADecoratorOfTheFailoverModelFailsClosed() {
@@ -195,8 +188,7 @@ class ComplianceEdgePathsOverHttpTests extends ThreeProviderHttpTests {
 	}
 
 	/**
-	 * Same with a user subclass of FailoverChatModel that overrides call(...): its frame is
-	 * not filtered by isModelOrProxy (it does not start with FailoverChatModel's name).
+	 * Same with a user subclass of FailoverChatModel that overrides call(...).
 	 */
 	@Test
 	void aChatClientOverASubclassOfTheFailoverModelFailsClosed() {
@@ -215,14 +207,12 @@ class ComplianceEdgePathsOverHttpTests extends ThreeProviderHttpTests {
 
 	/**
 	 * A FallbackResponder that asks the model (the documented "cached answers" style, or a
-	 * summary) inherits the outer class on calls (fallBack runs inside inherited.apply) but
-	 * not on streams: FailoverExecutor.streamFrom calls fallBack from onErrorResume, outside
-	 * any RoutingContext.
+	 * summary) during a phi stream: its request inherits phi, as on calls.
 	 */
 	@Test
 	void aFallbackResponderAskingTheModelDuringAPhiStreamInheritsPhi() {
-		stub(ollamaServer, ProviderStubs::ollama, jsonResponse(503, ollamaError("down")),
-				jsonResponse(503, ollamaError("down")));
+		ollamaServer.resetMappings();
+		ollamaServer.stubFor(ProviderStubs.ollama().willReturn(jsonResponse(503, ollamaError("down"))));
 		AtomicBoolean nested = new AtomicBoolean();
 		this.fallback.action.set((prompt) -> {
 			if (!nested.compareAndSet(false, true)) {
@@ -245,10 +235,9 @@ class ComplianceEdgePathsOverHttpTests extends ThreeProviderHttpTests {
 	}
 
 	/**
-	 * False positive: ResilientChatClient.dataClass("pii") with an advisor that gives the
-	 * prompt fresh options (here FailoverChatOptions without the class, e.g. to pin a
-	 * temperature) is refused with DataClassNotEnforceableException although the routing
-	 * advisor did read the class (it is even current on the thread).
+	 * ResilientChatClient.dataClass("pii") with an advisor that gives the prompt fresh options
+	 * (here FailoverChatOptions without the class, e.g. to pin a temperature) is served, not
+	 * refused: the class was read and is current on the thread.
 	 */
 	@Test
 	void aPiiRequestWhoseOptionsAnAdvisorReplacesIsServedNotRefused() {
@@ -283,13 +272,6 @@ class ComplianceEdgePathsOverHttpTests extends ThreeProviderHttpTests {
 			.chatResponse();
 
 		assertThat(response.getMetadata().<String>get(ResilientChatClient.PROVIDER)).isEqualTo("anthropic");
-	}
-
-	private static void stub(WireMockExtension server, java.util.function.Supplier<MappingBuilder> mapping,
-			ResponseDefinitionBuilder call, ResponseDefinitionBuilder stream) {
-		server.resetMappings();
-		server.stubFor(mapping.get().willReturn(call));
-		server.stubFor(mapping.get().withRequestBody(containing("\"stream\":true")).atPriority(1).willReturn(stream));
 	}
 
 	/**

@@ -60,7 +60,7 @@ class FirstHourHygieneTests {
 		.withConfiguration(AutoConfigurations.of(ResilientAiAutoConfiguration.class))
 		.withUserConfiguration(OneModel.class);
 
-	// ---- 1. base-url credentials echoed in the startup failure ----
+	// ---- a base-url's credentials never reach the startup failure ----
 
 	@Test
 	void aBaseUrlWithAnUnencodedAtInItsPasswordFailsWithoutEchoingThePassword() {
@@ -88,7 +88,7 @@ class FirstHourHygieneTests {
 			});
 	}
 
-	// ---- 2. an unterminated placeholder with a default echoes the default (the secret) ----
+	// ---- an unterminated placeholder's default (a secret) is never echoed ----
 
 	@Test
 	void anUnterminatedPlaceholderWithADefaultKeyFailsWithoutEchoingTheDefault() {
@@ -102,9 +102,7 @@ class FirstHourHygieneTests {
 			});
 	}
 
-	// ---- 3. the quiet period swallows the transition that says where the breaker is now ----
-
-	// ---- 4. SSE endpoint: an error before the first chunk ----
+	// ---- an SSE endpoint failing before its first chunk answers with problem+json ----
 
 	@Test
 	void anSseEndpointWhoseStreamFailsBeforeItsFirstChunkAnswersWithTheProblem() throws Exception {
@@ -127,7 +125,7 @@ class FirstHourHygieneTests {
 			});
 	}
 
-	// ---- 6. internal failure details reach any HTTP caller ----
+	// ---- the server's upstream set-up stays out of problem bodies ----
 
 	@Test
 	void anHttpCallerIsNotToldThatTheServersOwnProviderCredentialsAreRejected() {
@@ -176,7 +174,7 @@ class FirstHourHygieneTests {
 			});
 	}
 
-	// ---- 5. an application that names Spring AI's model loggers sees their warnings ----
+	// ---- an application that names Spring AI's model loggers sees their warnings ----
 
 	@Test
 	void anApplicationThatNamesSpringAisModelLoggersSeesTheirWarnings() {

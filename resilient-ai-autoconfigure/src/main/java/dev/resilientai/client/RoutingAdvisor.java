@@ -58,8 +58,8 @@ public final class RoutingAdvisor implements CallAdvisor, StreamAdvisor {
 	 * A second routing advisor that reads the advisor param again just before the model
 	 * call, so that a class an advisor in between put in the request context is enforced
 	 * too. Classes only add up, so it can raise the class the first one read, never lower it.
-	 * {@code ResilientChatClient} and the auto-configured {@code ChatClient.Builder} carry
-	 * both.
+	 * The auto-configured {@code ChatClient.Builder} carries both; {@code ResilientChatClient}
+	 * carries this one (the classes its requests name are current from their entry).
 	 * @return the advisor
 	 */
 	public static RoutingAdvisor beforeModel() {

@@ -113,8 +113,4 @@ final class Permit {
 		}
 	}
 
-	boolean isCompleted() {
-		return this.completed != 0;
-	}
-
 }

@@ -141,6 +141,7 @@ public record RoutingContext(Set<String> dataClasses, boolean advisorParamsUnrea
 	public @Nullable RoutingContext enter() {
 		RoutingContext previous = CURRENT.get();
 		if (!this.dataClasses.isEmpty()) {
+			// only the classes are inherited, never this request's own unread-params flag
 			RoutingContext inherited = this.advisorParamsUnread ? new RoutingContext(this.dataClasses, false) : this;
 			CURRENT.set((previous != null) ? previous.with(inherited) : inherited);
 		}
@@ -164,19 +165,12 @@ public record RoutingContext(Set<String> dataClasses, boolean advisorParamsUnrea
 	 * @return the action's result
 	 */
 	public <T> T apply(Supplier<T> action) {
-		if (this.dataClasses.isEmpty()) {
-			// nothing to inherit
-			return action.get();
-		}
-		RoutingContext previous = CURRENT.get();
-		RoutingContext inherited = this.advisorParamsUnread ? new RoutingContext(this.dataClasses, false) : this;
-		CURRENT.set((previous != null) ? previous.with(inherited) : inherited);
+		RoutingContext previous = enter();
 		try {
 			return action.get();
 		}
 		finally {
-			// set, not removed: the thread's next request reuses the entry
-			CURRENT.set(previous);
+			restore(previous);
 		}
 	}
 

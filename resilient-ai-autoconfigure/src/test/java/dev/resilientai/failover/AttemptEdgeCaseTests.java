@@ -52,9 +52,8 @@ class AttemptEdgeCaseTests {
 	 * The caller interrupts its thread while the attempt runs on a client that does not react
 	 * to interrupts (OkHttp on a platform thread: a blocking socket read ignores
 	 * {@code Thread.interrupt()}, only the guard's canceller ends it). The attempt's timeout
-	 * then fires too, and {@code AttemptGuard.finish()} clears the caller's interrupt with its
-	 * own: the attempt is blamed as a TIMEOUT, the loop goes on to the next provider, and the
-	 * caller's thread comes back with its interrupt swallowed.
+	 * then fires too: the caller's interrupt survives the guard's, the request ends as
+	 * interrupted, and no provider is blamed.
 	 */
 	@Test
 	void aCallerInterruptIsNotSwallowedWhenTheAttemptTimeoutFiresToo() throws Exception {
@@ -106,10 +105,8 @@ class AttemptEdgeCaseTests {
 
 	/**
 	 * The executor is closed (application shutdown) while a request runs; its next attempt's
-	 * {@code AttemptGuard.start} sets the thread's current guard and then fails to schedule its
-	 * timer, so the guard is never finished: a pooled thread keeps a dead guard for good, every
-	 * later OkHttp call on it registers its canceller into that guard, and later attempts chain
-	 * onto it.
+	 * {@code AttemptGuard.start} cannot schedule its timer: no guard is left on the (pooled)
+	 * thread for later OkHttp calls or attempts to find.
 	 */
 	@Test
 	void aRejectedTimerLeavesNoAttemptGuardOnTheThread() {
@@ -136,11 +133,8 @@ class AttemptEdgeCaseTests {
 
 	/**
 	 * A healthy stream (first chunk at once, a chunk every 40 ms, never idle) that is longer
-	 * than the request's deadline is cut at the deadline, which is right, but the cut is
-	 * recorded as a TIMEOUT failure of the provider: a few long answers open a healthy
-	 * provider's breaker. Behaviour 10: a stream is slow when its first chunk is slow, not when
-	 * a healthy answer is long. (Calls have the same flaw: an attempt cut by the remaining
-	 * request deadline, well inside the provider's own timeout, is recorded as its failure.)
+	 * than the request's deadline is cut at the deadline, but the cut is not recorded against
+	 * the provider: long answers never open a healthy provider's breaker (behaviour 10).
 	 */
 	@Test
 	void aHealthyStreamCutByTheRequestDeadlineIsNotAFailureOfItsProvider() {

@@ -77,6 +77,34 @@ public abstract class ThreeProviderHttpTests {
 		});
 	}
 
+	/**
+	 * Stub each provider with a healthy answer to calls ("from openai", "from anthropic",
+	 * "from local") and to streams.
+	 */
+	protected static void stubHealthyProviders() {
+		stubHealthy(openAiServer, ProviderStubs::openAi,
+				ProviderStubs.jsonResponse(200, ProviderStubs.openAiCompletion("from openai", "stop")),
+				ProviderStubs.sseResponse(ProviderStubs.openAiSse("from ", "openai")));
+		stubHealthy(anthropicServer, ProviderStubs::anthropic,
+				ProviderStubs.jsonResponse(200, ProviderStubs.anthropicMessage("from anthropic", "end_turn")),
+				ProviderStubs.sseResponse(ProviderStubs.anthropicSse("from ", "anthropic")));
+		stubHealthy(ollamaServer, ProviderStubs::ollama,
+				ProviderStubs.jsonResponse(200, ProviderStubs.ollamaChat("from local")),
+				ProviderStubs.ndjsonResponse(ProviderStubs.ollamaNdjson("from ", "local")));
+	}
+
+	private static void stubHealthy(WireMockExtension server,
+			java.util.function.Supplier<com.github.tomakehurst.wiremock.client.MappingBuilder> mapping,
+			com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder call,
+			com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder stream) {
+		server.resetMappings();
+		server.stubFor(mapping.get().willReturn(call));
+		server.stubFor(mapping.get()
+			.withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.containing("\"stream\":true"))
+			.atPriority(1)
+			.willReturn(stream));
+	}
+
 	protected int totalRequests() {
 		return openAiServer.getAllServeEvents().size() + anthropicServer.getAllServeEvents().size()
 				+ ollamaServer.getAllServeEvents().size();
