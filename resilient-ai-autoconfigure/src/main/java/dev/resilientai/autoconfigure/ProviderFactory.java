@@ -144,6 +144,16 @@ class ProviderFactory {
 			if (config.getRequireEndMarker() != null) {
 				provider.setEndMarkerRequired(config.getRequireEndMarker());
 			}
+			if (config.getNativeStructuredOutput() != null) {
+				provider.setNativeStructuredOutput(config.getNativeStructuredOutput());
+				if (config.getNativeStructuredOutput() && !provider.isNativeStructuredOutput()) {
+					throw new InvalidConfigurationPropertyValueException(
+							"resilient-ai.providers." + name + ".native-structured-output", true,
+							"The provider's model (" + model.getClass().getSimpleName()
+									+ ") takes no output schema in its options; only models whose options are "
+									+ "StructuredOutputChatOptions can receive one natively.");
+				}
+			}
 			providers.add(provider);
 			this.origins.put(name, new RoutingSummary.Origin(source(config), baseUrl(config, model), breakerConfig));
 		}

@@ -417,6 +417,23 @@ public class ResilientAiProperties {
 		 */
 		private @Nullable Boolean requireEndMarker;
 
+		/**
+		 * Whether a request's output schema (native structured output, such as ChatClient's
+		 * entity(...) with ENABLE_NATIVE_STRUCTURED_OUTPUT) is sent to this provider natively
+		 * (OpenAI response_format, Anthropic output_config, Ollama format) or as format
+		 * instructions in the prompt. Defaults to true for models whose options take a schema;
+		 * set false for a server that rejects it (some OpenAI-compatible servers).
+		 */
+		private @Nullable Boolean nativeStructuredOutput;
+
+		public @Nullable Boolean getNativeStructuredOutput() {
+			return this.nativeStructuredOutput;
+		}
+
+		public void setNativeStructuredOutput(@Nullable Boolean nativeStructuredOutput) {
+			this.nativeStructuredOutput = nativeStructuredOutput;
+		}
+
 		public @Nullable Boolean getRequireEndMarker() {
 			return this.requireEndMarker;
 		}

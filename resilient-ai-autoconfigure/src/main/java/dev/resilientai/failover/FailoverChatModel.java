@@ -1,5 +1,8 @@
 package dev.resilientai.failover;
 
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -12,13 +15,17 @@ import org.springframework.ai.chat.model.ChatModel;
 import org.springframework.ai.chat.model.ChatResponse;
 import org.springframework.ai.chat.prompt.ChatOptions;
 import org.springframework.ai.chat.prompt.Prompt;
+import org.springframework.ai.model.tool.ToolCallingChatOptions;
 import org.springframework.ai.model.tool.internal.ToolCallReactiveContextHolder;
+import org.springframework.ai.tool.ToolCallback;
 
 /**
  * A {@link ChatModel} that sends each prompt through the failover loop. Its default options
  * are {@link FailoverChatOptions} that name no model, so each provider answers with its own
  * model and defaults, and provider-specific options given on a request reach only providers
- * of that kind.
+ * of that kind. They hold the default tools of every provider's model (tools are told apart
+ * by name: one of a name is kept, and two of one name whose definitions differ are a startup
+ * error), so a {@code ChatClient}'s tool loop runs a tool whichever provider asked for it.
  * <p>
  * Every way in reaches the same enforcement. The request's data class is read from the
  * prompt's {@link FailoverChatOptions} (where {@code ResilientChatClient} and resilient-ai's
@@ -47,8 +54,14 @@ public class FailoverChatModel implements ChatModel {
 
 	private final FailoverExecutor executor;
 
-	private final ChatOptions options;
+	private final FailoverChatOptions options;
 
+	/**
+	 * Create a failover model over the executor's providers.
+	 * @param executor the failover loop
+	 * @throws IllegalStateException if two providers' models declare different default
+	 * tools of the same name, or different values for one tool-context key
+	 */
 	public FailoverChatModel(FailoverExecutor executor) {
 		this(executor, false);
 	}
@@ -61,7 +74,57 @@ public class FailoverChatModel implements ChatModel {
 	private FailoverChatModel(FailoverExecutor executor, boolean routed) {
 		this.executor = executor;
 		this.routed = routed;
-		this.options = FailoverChatOptions.builder().routed(routed).build();
+		this.options = defaultOptions(executor.getProviders()).routed(routed).build();
+	}
+
+	/**
+	 * The failover model's defaults: no model name, and every provider's default tools and
+	 * tool context, so that a {@code ChatClient}'s tool loop finds a tool whichever provider
+	 * asks for it, and every provider is offered the same tools.
+	 */
+	private static FailoverChatOptions.Builder defaultOptions(List<Provider> providers) {
+		Map<String, ToolCallback> tools = new LinkedHashMap<>();
+		Map<String, String> toolOwners = new HashMap<>();
+		Map<String, Object> toolContext = new LinkedHashMap<>();
+		Map<String, String> contextOwners = new HashMap<>();
+		for (Provider provider : providers) {
+			if (!(provider.getModel().getOptions() instanceof ToolCallingChatOptions defaults)) {
+				continue;
+			}
+			if (defaults.getToolCallbacks() != null) {
+				for (ToolCallback tool : defaults.getToolCallbacks()) {
+					String name = tool.getToolDefinition().name();
+					ToolCallback known = tools.putIfAbsent(name, tool);
+					if (known != null && !known.equals(tool)
+							&& !known.getToolDefinition().equals(tool.getToolDefinition())) {
+						throw new IllegalStateException("Providers '" + toolOwners.get(name) + "' and '"
+								+ provider.getName() + "' declare different default tools named '" + name
+								+ "' (their descriptions or input schemas differ): give them different names, "
+								+ "or declare the tool once on the ChatClient (defaultTools) instead of on the models");
+					}
+					toolOwners.putIfAbsent(name, provider.getName());
+				}
+			}
+			if (defaults.getToolContext() != null) {
+				for (Map.Entry<String, Object> entry : defaults.getToolContext().entrySet()) {
+					Object known = toolContext.putIfAbsent(entry.getKey(), entry.getValue());
+					if (known != null && !known.equals(entry.getValue())) {
+						throw new IllegalStateException("Providers '" + contextOwners.get(entry.getKey()) + "' and '"
+								+ provider.getName() + "' declare different default tool-context values for '"
+								+ entry.getKey() + "'");
+					}
+					contextOwners.putIfAbsent(entry.getKey(), provider.getName());
+				}
+			}
+		}
+		FailoverChatOptions.Builder builder = FailoverChatOptions.builder();
+		if (!tools.isEmpty()) {
+			builder.toolCallbacks(new ArrayList<>(tools.values()));
+		}
+		if (!toolContext.isEmpty()) {
+			builder.toolContext(toolContext);
+		}
+		return builder;
 	}
 
 	/**
@@ -175,7 +238,7 @@ public class FailoverChatModel implements ChatModel {
 		}
 		FailoverChatOptions options = this.routedOptions.get(current);
 		if (options == null) {
-			FailoverChatOptions.Builder builder = FailoverChatOptions.builder().routed(true);
+			FailoverChatOptions.Builder builder = this.options.mutate();
 			current.forEach(builder::dataClass);
 			options = builder.build();
 			if (this.routedOptions.size() < 64) {

@@ -11,6 +11,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.ai.chat.prompt.ChatOptions;
 import org.springframework.ai.chat.prompt.DefaultChatOptionsBuilder;
 import org.springframework.ai.model.tool.DefaultToolCallingChatOptions;
+import org.springframework.ai.model.tool.StructuredOutputChatOptions;
 import org.springframework.ai.tool.ToolCallback;
 import org.springframework.util.Assert;
 
@@ -27,8 +28,13 @@ import org.springframework.util.Assert;
  * resilient-ai's routing advisor adds the one named with the
  * {@code ResilientChatClient.DATA_CLASS} advisor param. Classes only add up when options are
  * combined: the failover model routes on the most sensitive one named.
+ * <p>
+ * The options are {@link StructuredOutputChatOptions}, so a {@code ChatClient} asked for
+ * native structured output puts the output's JSON schema here; each attempt then sends the
+ * schema natively to a provider whose model takes one and adds format instructions to the
+ * prompt of a provider whose model does not.
  */
-public final class FailoverChatOptions extends DefaultToolCallingChatOptions {
+public final class FailoverChatOptions extends DefaultToolCallingChatOptions implements StructuredOutputChatOptions {
 
 	private final List<ChatOptions> providerSpecific;
 
@@ -36,15 +42,19 @@ public final class FailoverChatOptions extends DefaultToolCallingChatOptions {
 
 	private final boolean routed;
 
+	private final @Nullable String outputSchema;
+
 	private FailoverChatOptions(@Nullable List<ToolCallback> toolCallbacks, @Nullable Map<String, Object> toolContext,
 			@Nullable String model, @Nullable Double frequencyPenalty, @Nullable Integer maxTokens,
 			@Nullable Double presencePenalty, @Nullable List<String> stopSequences, @Nullable Double temperature,
-			@Nullable Integer topK, @Nullable Double topP, List<ChatOptions> providerSpecific, Set<String> dataClasses, boolean routed) {
+			@Nullable Integer topK, @Nullable Double topP, List<ChatOptions> providerSpecific, Set<String> dataClasses, boolean routed,
+			@Nullable String outputSchema) {
 		super(toolCallbacks, toolContext, model, frequencyPenalty, maxTokens, presencePenalty, stopSequences,
 				temperature, topK, topP);
 		this.providerSpecific = List.copyOf(providerSpecific);
 		this.dataClasses = Set.copyOf(dataClasses);
 		this.routed = routed;
+		this.outputSchema = outputSchema;
 	}
 
 	public static Builder builder() {
@@ -65,6 +75,16 @@ public final class FailoverChatOptions extends DefaultToolCallingChatOptions {
 	 */
 	public Set<String> getDataClasses() {
 		return this.dataClasses;
+	}
+
+	/**
+	 * Return the JSON schema the answer must follow, if the request asks for native
+	 * structured output.
+	 * @return the schema, or {@code null}
+	 */
+	@Override
+	public @Nullable String getOutputSchema() {
+		return this.outputSchema;
 	}
 
 	/**
@@ -97,7 +117,7 @@ public final class FailoverChatOptions extends DefaultToolCallingChatOptions {
 		}
 		return new FailoverChatOptions(getToolCallbacks(), getToolContext(), getModel(), getFrequencyPenalty(),
 				getMaxTokens(), getPresencePenalty(), getStopSequences(), getTemperature(), getTopK(), getTopP(),
-				this.providerSpecific, classes, true);
+				this.providerSpecific, classes, true, this.outputSchema);
 	}
 
 	@Override
@@ -119,6 +139,7 @@ public final class FailoverChatOptions extends DefaultToolCallingChatOptions {
 			builder.dataClasses = this.dataClasses;
 		}
 		builder.routed = this.routed;
+		builder.outputSchema = this.outputSchema;
 		return builder;
 	}
 
@@ -126,25 +147,43 @@ public final class FailoverChatOptions extends DefaultToolCallingChatOptions {
 	public boolean equals(@Nullable Object o) {
 		return super.equals(o) && this.providerSpecific.equals(((FailoverChatOptions) o).providerSpecific)
 				&& this.dataClasses.equals(((FailoverChatOptions) o).dataClasses)
-				&& this.routed == ((FailoverChatOptions) o).routed;
+				&& this.routed == ((FailoverChatOptions) o).routed
+				&& java.util.Objects.equals(this.outputSchema, ((FailoverChatOptions) o).outputSchema);
 	}
 
 	@Override
 	public int hashCode() {
-		return 31 * (31 * super.hashCode() + this.providerSpecific.hashCode()) + this.dataClasses.hashCode();
+		return 31 * (31 * (31 * super.hashCode() + this.providerSpecific.hashCode()) + this.dataClasses.hashCode())
+				+ java.util.Objects.hashCode(this.outputSchema);
 	}
 
 	/**
 	 * Builder of {@link FailoverChatOptions}: combining it with a provider's options builder
 	 * keeps their portable part and remembers the rest for that provider's kind.
 	 */
-	public static final class Builder extends DefaultToolCallingChatOptions.Builder<Builder> {
+	public static final class Builder extends DefaultToolCallingChatOptions.Builder<Builder>
+			implements StructuredOutputChatOptions.Builder<Builder> {
 
 		private List<ChatOptions> providerSpecific = new ArrayList<>();
 
 		private @Nullable Set<String> dataClasses;
 
 		private boolean routed;
+
+		private @Nullable String outputSchema;
+
+		/**
+		 * Ask for an answer that follows a JSON schema: sent natively to providers whose
+		 * model takes a schema, as format instructions in the prompt to the others.
+		 * {@code ChatClient} sets it for {@code entity(...)} with native structured output.
+		 * @param outputSchema the JSON schema, or {@code null} for none
+		 * @return this builder
+		 */
+		@Override
+		public Builder outputSchema(@Nullable String outputSchema) {
+			this.outputSchema = outputSchema;
+			return this;
+		}
 
 		/**
 		 * Name a data class for the request (one of {@code resilient-ai.data-classes}).
@@ -192,6 +231,9 @@ public final class FailoverChatOptions extends DefaultToolCallingChatOptions {
 					failover.dataClasses.forEach(this::dataClass);
 				}
 				this.routed |= failover.routed;
+				if (failover.outputSchema != null) {
+					this.outputSchema = failover.outputSchema;
+				}
 			}
 			else if (other.getClass() != DefaultChatOptionsBuilder.class
 					&& other.getClass() != DefaultToolCallingChatOptions.Builder.class) {
@@ -204,7 +246,8 @@ public final class FailoverChatOptions extends DefaultToolCallingChatOptions {
 		public FailoverChatOptions build() {
 			return new FailoverChatOptions(this.toolCallbacks, this.toolContext, this.model, this.frequencyPenalty,
 					this.maxTokens, this.presencePenalty, this.stopSequences, this.temperature, this.topK, this.topP,
-					this.providerSpecific, (this.dataClasses != null) ? this.dataClasses : Set.of(), this.routed);
+					this.providerSpecific, (this.dataClasses != null) ? this.dataClasses : Set.of(), this.routed,
+					this.outputSchema);
 		}
 
 	}

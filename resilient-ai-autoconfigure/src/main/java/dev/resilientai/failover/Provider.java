@@ -3,6 +3,10 @@ package dev.resilientai.failover;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -14,6 +18,9 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.ai.chat.model.ChatModel;
 import org.springframework.ai.chat.prompt.ChatOptions;
 import org.springframework.ai.chat.prompt.Prompt;
+import org.springframework.ai.model.tool.StructuredOutputChatOptions;
+import org.springframework.ai.model.tool.ToolCallingChatOptions;
+import org.springframework.ai.tool.ToolCallback;
 import org.springframework.util.Assert;
 import org.springframework.util.ClassUtils;
 
@@ -48,6 +55,13 @@ public final class Provider {
 			"org.springframework.ai.anthropic.AnthropicChatModel", "org.springframework.ai.ollama.OllamaChatModel");
 
 	private volatile boolean endMarkerRequired;
+
+	private volatile boolean nativeStructuredOutput;
+
+	private static final String FORMAT_INSTRUCTIONS = """
+			Answer with JSON only: one RFC 8259 JSON value, with no explanation before or after it \
+			and no markdown code fence around it. It must be valid against this JSON Schema:
+			%s""";
 
 	/** Whether the provider answered since its last failure: true until its first failure. */
 	private volatile boolean answered = true;
@@ -98,6 +112,7 @@ public final class Provider {
 		this.circuitBreaker = circuitBreaker;
 		this.bulkhead = bulkhead;
 		this.endMarkerRequired = END_MARKED_MODELS.contains(model.getClass().getName());
+		this.nativeStructuredOutput = supportsOutputSchema(model);
 		this.allowedDataClasses = (allowedDataClasses != null)
 				? java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(allowedDataClasses)) : null;
 	}
@@ -144,7 +159,10 @@ public final class Provider {
 	 * their own type, so the request's portable options (temperature, max tokens, stop
 	 * sequences, tools...) are laid over the model's own defaults, then the request's options
 	 * of this model's own type, if any (see {@link FailoverChatOptions}). The request's model
-	 * name is dropped: each provider answers with its own model.
+	 * name is dropped: each provider answers with its own model. Tools named on the request
+	 * replace the model's default tools. An output schema on the request is sent natively if
+	 * the provider {@linkplain #isNativeStructuredOutput() takes one}, and as format
+	 * instructions at the end of the user message if not.
 	 * @param prompt the prompt as the failover model received it
 	 * @return the prompt to send to this provider's model
 	 */
@@ -165,23 +183,104 @@ public final class Provider {
 			return prompt;
 		}
 		ChatOptions own = this.model.getOptions();
-		ChatOptions.Builder<?> options = own.mutate();
+		ChatOptions.Builder<?> options = (own != null) ? own.mutate() : ToolCallingChatOptions.builder();
+		String outputSchema = null;
 		if (requested != null) {
+			if (requested instanceof ToolCallingChatOptions tools && tools.getToolCallbacks() != null
+					&& options instanceof ToolCallingChatOptions.Builder<?> toolOptions) {
+				// the request's tools replace the model's defaults, as a ChatClient's do: the
+				// failover model's defaults already hold every provider's default tools
+				toolOptions.toolCallbacks((List<ToolCallback>) null);
+			}
 			// portable options, and options of this provider's own type given directly
 			options.combineWith(requested.mutate().model(null));
-			if (requested instanceof FailoverChatOptions failover) {
+			if (requested instanceof FailoverChatOptions failover && own != null) {
 				for (ChatOptions specific : failover.getProviderSpecificOptions()) {
 					if (specific.getClass() == own.getClass()) {
 						options.combineWith(specific.mutate().model(null));
 					}
 				}
 			}
+			if (requested instanceof StructuredOutputChatOptions structured) {
+				outputSchema = structured.getOutputSchema();
+			}
 		}
-		ChatOptions resolved = options.build();
+		boolean formatInstructions = false;
+		if (outputSchema != null) {
+			if (this.nativeStructuredOutput && options instanceof StructuredOutputChatOptions.Builder<?> structured) {
+				structured.outputSchema(outputSchema);
+			}
+			else {
+				if (options instanceof StructuredOutputChatOptions.Builder<?> structured) {
+					structured.outputSchema(null);
+				}
+				formatInstructions = true;
+			}
+		}
+		ChatOptions resolved = withoutDuplicateTools(options.build());
 		if (streamTag != null && OPENAI_PRESENT) {
 			resolved = OpenAiStreamTag.tag(resolved, streamTag);
 		}
-		return prompt.mutate().chatOptions(resolved).build();
+		Prompt.Builder adapted = prompt.mutate().chatOptions(resolved);
+		if (formatInstructions) {
+			return withFormatInstructions(adapted.build(), outputSchema);
+		}
+		return adapted.build();
+	}
+
+	/**
+	 * Keep the first tool of each name (the request's before those of provider-specific
+	 * options): a model refuses two tools of one name.
+	 */
+	private static ChatOptions withoutDuplicateTools(ChatOptions options) {
+		if (!(options instanceof ToolCallingChatOptions tools) || tools.getToolCallbacks() == null
+				|| tools.getToolCallbacks().size() < 2) {
+			return options;
+		}
+		List<ToolCallback> callbacks = tools.getToolCallbacks();
+		Map<String, ToolCallback> byName = new LinkedHashMap<>();
+		for (ToolCallback callback : callbacks) {
+			byName.putIfAbsent(callback.getToolDefinition().name(), callback);
+		}
+		if (byName.size() == callbacks.size()) {
+			return options;
+		}
+		return tools.mutate().toolCallbacks(new ArrayList<>(byName.values())).build();
+	}
+
+	/**
+	 * Ask a provider whose model takes no schema for the schema's format in the prompt, as
+	 * Spring AI's {@code ChatClient} does without native structured output.
+	 */
+	private static Prompt withFormatInstructions(Prompt prompt, String outputSchema) {
+		String instructions = FORMAT_INSTRUCTIONS.formatted(outputSchema);
+		return prompt.augmentUserMessage((message) -> message.mutate()
+			.text(((message.getText() != null) ? message.getText() : "") + System.lineSeparator() + instructions)
+			.build());
+	}
+
+	/**
+	 * Whether the provider receives a request's output schema natively (as its model's
+	 * {@code outputSchema} option: OpenAI's {@code response_format}, Anthropic's
+	 * {@code output_config}, Ollama's {@code format}) rather than as format instructions
+	 * in the prompt.
+	 * @return {@code true} if the schema is sent natively
+	 */
+	public boolean isNativeStructuredOutput() {
+		return this.nativeStructuredOutput;
+	}
+
+	/**
+	 * Say whether the provider receives a request's output schema natively; only models
+	 * whose options take a schema can.
+	 * @param nativeStructuredOutput {@code false} to send format instructions instead
+	 */
+	public void setNativeStructuredOutput(boolean nativeStructuredOutput) {
+		this.nativeStructuredOutput = nativeStructuredOutput && supportsOutputSchema(this.model);
+	}
+
+	private static boolean supportsOutputSchema(ChatModel model) {
+		return model.getOptions() instanceof StructuredOutputChatOptions;
 	}
 
 	public CircuitBreaker getCircuitBreaker() {

@@ -62,6 +62,42 @@ class ResilientAiAutoConfigurationTests {
 	}
 
 	@Test
+	void nativeStructuredOutputCanBeTurnedOffButNotOnForAModelThatTakesNoSchema() {
+		this.runner
+			.withBean("schemaModel", ChatModel.class, () -> new SchemaModel())
+			.withPropertyValues("resilient-ai.providers.a.chat-model=schemaModel",
+					"resilient-ai.providers.b.chat-model=schemaModel",
+					"resilient-ai.providers.b.native-structured-output=false",
+					"resilient-ai.providers.c.chat-model=openAiChatModel")
+			.run((context) -> assertThat(context.getBean(FailoverExecutor.class).getProviders())
+				.extracting(Provider::getName, Provider::isNativeStructuredOutput)
+				.containsExactly(org.assertj.core.groups.Tuple.tuple("a", true),
+						org.assertj.core.groups.Tuple.tuple("b", false), org.assertj.core.groups.Tuple.tuple("c", false)));
+		this.runner
+			.withPropertyValues("resilient-ai.providers.a.chat-model=openAiChatModel",
+					"resilient-ai.providers.a.native-structured-output=true")
+			.run((context) -> assertThat(context).getFailure()
+				.rootCause()
+				.hasMessageContaining("resilient-ai.providers.a.native-structured-output")
+				.hasMessageContaining("takes no output schema"));
+	}
+
+	/** A model whose options take an output schema, as OpenAI's, Anthropic's and Ollama's do. */
+	static class SchemaModel implements ChatModel {
+
+		@Override
+		public ChatResponse call(Prompt prompt) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public org.springframework.ai.chat.prompt.ChatOptions getOptions() {
+			return org.springframework.ai.model.tool.StructuredOutputChatOptions.builder().build();
+		}
+
+	}
+
+	@Test
 	void providersAreOrderedByPriorityWithDeclarationOrderBreakingTiesAndUnsetLast() {
 		this.runner
 			.withPropertyValues("resilient-ai.providers.c.chat-model=ollamaChatModel",

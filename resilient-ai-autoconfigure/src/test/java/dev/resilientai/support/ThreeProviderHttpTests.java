@@ -59,8 +59,10 @@ public abstract class ThreeProviderHttpTests {
 	@BeforeEach
 	void warmUpModels() {
 		if (warmContexts.add(this.context)) {
-			ProviderStubs.warmUp(java.util.stream.Stream.of("openAiChatModel", "anthropicChatModel", "ollamaChatModel")
-				.map((name) -> this.context.getBean(name, org.springframework.ai.chat.model.ChatModel.class))
+			ProviderStubs.warmUp(this.executor.getProviders()
+				.stream()
+				.map(dev.resilientai.failover.Provider::getModel)
+				.distinct()
 				.toList());
 			openAiServer.resetRequests();
 			anthropicServer.resetRequests();
