@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Set;
 
 import dev.resilientai.failover.FailoverExecutor;
+import dev.resilientai.fleet.FleetSync;
 import dev.resilientai.failover.Provider;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import org.apache.commons.logging.Log;
@@ -40,9 +41,22 @@ public class ResilientAiEndpoint {
 
 	private final Clock clock;
 
+	private final @Nullable FleetSync fleet;
+
 	public ResilientAiEndpoint(FailoverExecutor executor, Clock clock) {
+		this(executor, clock, null);
+	}
+
+	/**
+	 * Create the endpoint.
+	 * @param executor the failover loop
+	 * @param clock the clock
+	 * @param fleet this instance's fleet sharing, when it is on
+	 */
+	public ResilientAiEndpoint(FailoverExecutor executor, Clock clock, @Nullable FleetSync fleet) {
 		this.executor = executor;
 		this.clock = clock;
+		this.fleet = fleet;
 	}
 
 	@ReadOperation
@@ -51,7 +65,8 @@ public class ResilientAiEndpoint {
 		for (Provider provider : this.executor.getProviders()) {
 			providers.add(state(provider));
 		}
-		return new RoutingTable(providers, ProviderAvailability.servingProviders(this.executor, this.clock));
+		return new RoutingTable(providers, ProviderAvailability.servingProviders(this.executor, this.clock),
+				(this.fleet != null) ? this.fleet.status() : null);
 	}
 
 	@ReadOperation
@@ -127,7 +142,7 @@ public class ResilientAiEndpoint {
 				provider.getAllowedDataClasses(), breaker.getState().name(), breaker.getMetrics().getFailureRate(),
 				provider.isEnabled(),
 				(resting && provider.getRateLimitedUntil() != null) ? provider.getRateLimitedUntil().toString() : null,
-				ProviderAvailability.isAvailable(provider, this.clock));
+				ProviderAvailability.isAvailable(provider, this.clock), ResilientAiHealthContributor.stateSource(provider));
 	}
 
 	/**
@@ -135,8 +150,10 @@ public class ResilientAiEndpoint {
 	 *
 	 * @param providers the providers in the order they are tried
 	 * @param servingNow per data class, the providers that would serve it now
+	 * @param fleet this instance's fleet sharing, or {@code null} when it is off
 	 */
-	public record RoutingTable(List<ProviderState> providers, Map<String, List<String>> servingNow) {
+	public record RoutingTable(List<ProviderState> providers, Map<String, List<String>> servingNow,
+			FleetSync.@Nullable FleetStatus fleet) {
 	}
 
 	/**
@@ -151,10 +168,12 @@ public class ResilientAiEndpoint {
 	 * @param enabled whether it takes traffic
 	 * @param rateLimitedUntil the end of its {@code Retry-After} rest, if resting
 	 * @param available whether it would be tried now
+	 * @param stateSource {@code local}, or {@code fleet:<instance>} when another instance's
+	 * shared change set the provider's state (see {@code resilient-ai.fleet.enabled})
 	 */
 	public record ProviderState(String name, int priority, String timeout, @Nullable Set<String> allowedDataClasses,
 			String breakerState, float failureRate, boolean enabled, @Nullable String rateLimitedUntil,
-			boolean available) {
+			boolean available, String stateSource) {
 	}
 
 }

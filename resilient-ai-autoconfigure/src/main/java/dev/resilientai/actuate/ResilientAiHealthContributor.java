@@ -30,6 +30,9 @@ public class ResilientAiHealthContributor implements CompositeHealthContributor 
 	/** Name of the child that tells whether every data class can still be served. */
 	public static final String DATA_CLASSES = "dataClasses";
 
+	/** The child that shows this instance's fleet sharing, when it is on. */
+	public static final String FLEET = "fleet";
+
 	/** A provider whose breaker is open or forced open. */
 	public static final Status CIRCUIT_OPEN = new Status("CIRCUIT_OPEN");
 
@@ -45,11 +48,35 @@ public class ResilientAiHealthContributor implements CompositeHealthContributor 
 	private final CompositeHealthContributor children;
 
 	public ResilientAiHealthContributor(FailoverExecutor executor, Clock clock) {
+		this(executor, clock, null);
+	}
+
+	/**
+	 * Create the contributor.
+	 * @param executor the failover loop
+	 * @param clock the clock
+	 * @param fleet this instance's fleet sharing, when it is on: a {@code fleet} child that
+	 * is UP whether or not Redis is reachable, with its state as details
+	 */
+	public ResilientAiHealthContributor(FailoverExecutor executor, Clock clock,
+			dev.resilientai.fleet.@Nullable FleetSync fleet) {
 		Map<String, HealthContributor> children = new LinkedHashMap<>();
 		for (Provider provider : executor.getProviders()) {
 			children.put(provider.getName(), (HealthIndicator) () -> providerHealth(provider, clock));
 		}
 		children.put(DATA_CLASSES, (HealthIndicator) () -> dataClassHealth(executor, clock));
+		if (fleet != null) {
+			children.put(FLEET, (HealthIndicator) () -> {
+				dev.resilientai.fleet.FleetSync.FleetStatus status = fleet.status();
+				return Health.up()
+					.withDetail("instance", status.instance())
+					.withDetail("redis", status.state())
+					.withDetail("since", (status.since() != null) ? status.since() : "none")
+					.withDetail("lastSync", (status.lastSync() != null) ? status.lastSync() : "none")
+					.withDetail("outages", status.outages())
+					.build();
+			});
+		}
 		this.children = CompositeHealthContributor.fromMap(children);
 	}
 
@@ -80,10 +107,22 @@ public class ResilientAiHealthContributor implements CompositeHealthContributor 
 			.withDetail("rateLimitedUntil", (provider.getRateLimitedUntil() != null && provider.isRateLimited(clock))
 					? provider.getRateLimitedUntil().toString() : "none")
 			.withDetail("enabled", provider.isEnabled())
+			.withDetail("stateSource", stateSource(provider))
 			.withDetail("bulkhead", java.util.Map.of("availableConcurrentCalls",
 					provider.getBulkhead().getMetrics().getAvailableConcurrentCalls(), "maxAllowedConcurrentCalls",
 					provider.getBulkhead().getMetrics().getMaxAllowedConcurrentCalls()))
 			.build();
+	}
+
+	/**
+	 * Where the provider's current state came from: {@code local}, or
+	 * {@code fleet:<instance>} when another instance's shared change set it.
+	 * @param provider the provider
+	 * @return the source
+	 */
+	public static String stateSource(Provider provider) {
+		String origin = provider.getFleetOrigin();
+		return (origin != null) ? "fleet:" + origin : "local";
 	}
 
 	static Health dataClassHealth(FailoverExecutor executor, Clock clock) {

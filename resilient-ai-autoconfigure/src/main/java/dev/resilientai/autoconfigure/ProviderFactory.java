@@ -63,7 +63,7 @@ class ProviderFactory {
 		.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
 
 	/** The last resort's provider name and the health contributor's data-class child. */
-	private static final Set<String> RESERVED_NAMES = Set.of("fallback", "dataclasses");
+	private static final Set<String> RESERVED_NAMES = Set.of("fallback", "dataclasses", "fleet");
 
 	/**
 	 * The breaker defaults when the {@code resilient-ai} shared configuration is absent from

@@ -27,8 +27,9 @@ public final class ResilientAiEndpointAutoConfiguration {
 	@ConditionalOnMissingBean
 	@ConditionalOnBean(FailoverExecutor.class)
 	@ConditionalOnAvailableEndpoint(ResilientAiEndpoint.class)
-	ResilientAiEndpoint resilientAiEndpoint(FailoverExecutor executor) {
-		return new ResilientAiEndpoint(executor, Clock.systemUTC());
+	ResilientAiEndpoint resilientAiEndpoint(FailoverExecutor executor,
+			org.springframework.beans.factory.ObjectProvider<dev.resilientai.fleet.FleetSync> fleet) {
+		return new ResilientAiEndpoint(executor, Clock.systemUTC(), fleet.getIfAvailable());
 	}
 
 	@Bean

@@ -24,8 +24,9 @@ public final class ResilientAiHealthAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean(name = "resilientAiHealthContributor")
-	ResilientAiHealthContributor resilientAiHealthContributor(FailoverExecutor executor) {
-		return new ResilientAiHealthContributor(executor, Clock.systemUTC());
+	ResilientAiHealthContributor resilientAiHealthContributor(FailoverExecutor executor,
+			org.springframework.beans.factory.ObjectProvider<dev.resilientai.fleet.FleetSync> fleet) {
+		return new ResilientAiHealthContributor(executor, Clock.systemUTC(), fleet.getIfAvailable());
 	}
 
 }

@@ -44,6 +44,12 @@ public class ResilientAiProperties {
 
 	private final Fallback fallback = new Fallback();
 
+	private final Fleet fleet = new Fleet();
+
+	public Fleet getFleet() {
+		return this.fleet;
+	}
+
 	public Fallback getFallback() {
 		return this.fallback;
 	}
@@ -488,6 +494,101 @@ public class ResilientAiProperties {
 
 		public void setEnabled(boolean enabled) {
 			this.enabled = enabled;
+		}
+
+	}
+
+
+	/**
+	 * Sharing of provider state between the instances of the application through Redis.
+	 */
+	public static class Fleet {
+
+		/**
+		 * Whether instances share provider state (breaker opens, forced states, the kill
+		 * switch, Retry-After rests) through Redis, reached with Spring Boot's
+		 * spring.data.redis.* connection (needs spring-boot-starter-data-redis).
+		 */
+		private boolean enabled;
+
+		/**
+		 * Prefix of the fleet's Redis keys and channel. Instances with the same prefix share
+		 * state. Defaults to "resilient-ai:" followed by spring.application.name, or
+		 * "resilient-ai" without one.
+		 */
+		private @Nullable String keyPrefix;
+
+		/**
+		 * This instance's id in the fleet, written with the changes it shares. Defaults to
+		 * the host name, the process id and a random suffix.
+		 */
+		private @Nullable String instanceId;
+
+		/**
+		 * How often the shared state is re-read: the backstop of the pub/sub subscription,
+		 * and how soon sharing resumes after Redis comes back.
+		 */
+		private Duration refreshInterval = Duration.ofSeconds(1);
+
+		/**
+		 * How long a kill switch or a forced breaker state lives in Redis; an instance that
+		 * starts later picks it up within this time.
+		 */
+		private Duration stateTtl = Duration.ofHours(24);
+
+		/**
+		 * The most a shared breaker open lasts longer on the other instances than on the
+		 * instance that opened it, at random, so that the fleet does not probe a recovering
+		 * provider at once.
+		 */
+		private Duration recoveryJitter = Duration.ofSeconds(2);
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public @Nullable String getKeyPrefix() {
+			return this.keyPrefix;
+		}
+
+		public void setKeyPrefix(@Nullable String keyPrefix) {
+			this.keyPrefix = keyPrefix;
+		}
+
+		public @Nullable String getInstanceId() {
+			return this.instanceId;
+		}
+
+		public void setInstanceId(@Nullable String instanceId) {
+			this.instanceId = instanceId;
+		}
+
+		public Duration getRefreshInterval() {
+			return this.refreshInterval;
+		}
+
+		public void setRefreshInterval(Duration refreshInterval) {
+			this.refreshInterval = refreshInterval;
+		}
+
+		public Duration getStateTtl() {
+			return this.stateTtl;
+		}
+
+		public void setStateTtl(Duration stateTtl) {
+			this.stateTtl = stateTtl;
+		}
+
+		public Duration getRecoveryJitter() {
+			return this.recoveryJitter;
+		}
+
+		public void setRecoveryJitter(Duration recoveryJitter) {
+			this.recoveryJitter = recoveryJitter;
 		}
 
 	}

@@ -112,6 +112,7 @@ public class DefaultResilientChatClient implements ResilientChatClient {
 
 		@Override
 		public RequestSpec advisors(Consumer<AdvisorSpec> consumer) {
+			Assert.notNull(consumer, "consumer cannot be null");
 			this.delegate.advisors((spec) -> consumer.accept(new RecordingAdvisorSpec(spec, this)));
 			return this;
 		}
@@ -383,7 +384,7 @@ public class DefaultResilientChatClient implements ResilientChatClient {
 		@Override
 		@Deprecated(since = "2.0.0", forRemoval = true)
 		public Builder defaultToolCallbacks(List<ToolCallback> toolCallbacks) {
-			this.delegate.defaultTools(toolCallbacks.toArray());
+			this.delegate.defaultTools(toolCallbacks);
 			return this;
 		}
 

@@ -68,6 +68,10 @@ public final class Provider {
 
 	private final AtomicReference<@Nullable Instant> rateLimitedUntil = new AtomicReference<>();
 
+	private final List<Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+	private volatile @Nullable String fleetOrigin;
+
 	public Provider(String name, int priority, Duration timeout, boolean enabled, ChatModel model,
 			CircuitBreaker circuitBreaker) {
 		this(name, priority, timeout, enabled, model, circuitBreaker, null);
@@ -111,7 +115,7 @@ public final class Provider {
 		this.model = model;
 		this.circuitBreaker = circuitBreaker;
 		this.bulkhead = bulkhead;
-		this.endMarkerRequired = END_MARKED_MODELS.contains(model.getClass().getName());
+		this.endMarkerRequired = isEndMarked(model.getClass());
 		this.nativeStructuredOutput = supportsOutputSchema(model);
 		this.allowedDataClasses = (allowedDataClasses != null)
 				? java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(allowedDataClasses)) : null;
@@ -279,6 +283,16 @@ public final class Provider {
 		this.nativeStructuredOutput = nativeStructuredOutput && supportsOutputSchema(this.model);
 	}
 
+	/** Spring AI's OpenAI, Anthropic or Ollama model, or a subclass or proxy of one. */
+	private static boolean isEndMarked(Class<?> modelClass) {
+		for (Class<?> type = modelClass; type != null && type != Object.class; type = type.getSuperclass()) {
+			if (END_MARKED_MODELS.contains(type.getName())) {
+				return true;
+			}
+		}
+		return false;
+	}
+
 	private static boolean supportsOutputSchema(ChatModel model) {
 		return model.getOptions() instanceof StructuredOutputChatOptions;
 	}
@@ -335,8 +349,68 @@ public final class Provider {
 		return this.enabled;
 	}
 
+	/**
+	 * Take the provider out of rotation or put it back (the kill switch); listeners hear of a
+	 * change.
+	 * @param enabled whether it takes traffic
+	 */
 	public void setEnabled(boolean enabled) {
+		boolean changed = this.enabled != enabled;
 		this.enabled = enabled;
+		if (changed) {
+			for (Listener listener : this.listeners) {
+				listener.enabledChanged(this, enabled);
+			}
+		}
+	}
+
+	/**
+	 * Add a listener of the provider's kill switch and rests.
+	 * @param listener the listener
+	 */
+	public void addListener(Listener listener) {
+		this.listeners.add(listener);
+	}
+
+	/**
+	 * Return the fleet instance whose shared event set the provider's state last, if the
+	 * state came from the fleet rather than from this instance.
+	 * @return the instance id, or {@code null} when the state is local
+	 */
+	public @Nullable String getFleetOrigin() {
+		return this.fleetOrigin;
+	}
+
+	/**
+	 * Say which fleet instance's event set the provider's state last.
+	 * @param fleetOrigin the instance id, or {@code null} for local state
+	 */
+	public void setFleetOrigin(@Nullable String fleetOrigin) {
+		this.fleetOrigin = fleetOrigin;
+	}
+
+	/**
+	 * Hears of changes of a provider's kill switch and rests, on the thread that makes them.
+	 * Implementations must be quick.
+	 */
+	public interface Listener {
+
+		/**
+		 * The provider was taken out of rotation or put back.
+		 * @param provider the provider
+		 * @param enabled whether it takes traffic now
+		 */
+		default void enabledChanged(Provider provider, boolean enabled) {
+		}
+
+		/**
+		 * The provider rests until the given instant (after a {@code Retry-After}).
+		 * @param provider the provider
+		 * @param until the end of the rest
+		 */
+		default void restingUntil(Provider provider, Instant until) {
+		}
+
 	}
 
 	/**
@@ -362,8 +436,13 @@ public final class Provider {
 	 * @param until the end of the rest
 	 */
 	public void rateLimitUntil(Instant until) {
-		this.rateLimitedUntil.accumulateAndGet(until,
+		Instant previous = this.rateLimitedUntil.getAndAccumulate(until,
 				(current, next) -> (current == null || next.isAfter(current)) ? next : current);
+		if (previous == null || until.isAfter(previous)) {
+			for (Listener listener : this.listeners) {
+				listener.restingUntil(this, until);
+			}
+		}
 	}
 
 	/**

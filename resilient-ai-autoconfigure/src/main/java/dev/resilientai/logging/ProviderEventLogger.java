@@ -76,6 +76,12 @@ public class ProviderEventLogger {
 		if (held == QuietPeriod.HOLD) {
 			return;
 		}
+		String fleetOrigin = dev.resilientai.fleet.FleetSync.applyingFrom();
+		if (fleetOrigin != null) {
+			logger.warn("Provider '" + name + "': circuit breaker " + from + " -> " + to + ", shared by fleet instance '"
+					+ fleetOrigin + "'" + QuietPeriod.heldNote(held));
+			return;
+		}
 		CircuitBreaker.Metrics metrics = breaker.getMetrics();
 		String what = switch (to) {
 			case OPEN -> "OPEN (failure rate " + rate(metrics.getFailureRate()) + ", slow-call rate "

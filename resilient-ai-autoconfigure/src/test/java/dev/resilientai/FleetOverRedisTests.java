@@ -1,0 +1,359 @@
+package dev.resilientai;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import dev.resilientai.actuate.ResilientAiEndpoint;
+import dev.resilientai.failover.FailoverExecutor;
+import dev.resilientai.failover.Provider;
+import dev.resilientai.fleet.FleetSync;
+import dev.resilientai.support.ProviderStubs;
+import dev.resilientai.support.RedisServer;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIf;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import org.springframework.ai.chat.model.ChatResponse;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.context.ConfigurableApplicationContext;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static dev.resilientai.support.ProviderStubs.jsonResponse;
+import static dev.resilientai.support.ProviderStubs.openAi;
+import static dev.resilientai.support.ProviderStubs.openAiCompletion;
+import static dev.resilientai.support.ProviderStubs.openAiError;
+import static dev.resilientai.support.ProviderStubs.openAiRequests;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Fleet sharing through a real Redis server: two or three application contexts in one JVM,
+ * each an instance of the same application with its own breakers, in front of the same
+ * WireMock providers (OpenAI's wire format, through the typed {@code openai} provider). An
+ * outage, a kill switch or a {@code Retry-After} found on one instance reaches the others
+ * within the bound; Redis trouble fails no request; the request path sends Redis nothing.
+ */
+@EnabledIf("dev.resilientai.support.RedisServer#isAvailable")
+@ExtendWith(OutputCaptureExtension.class)
+class FleetOverRedisTests {
+
+	/** The propagation bound promised (about a second); pub/sub usually takes milliseconds. */
+	private static final Duration BOUND = Duration.ofSeconds(1);
+
+	private static final AtomicInteger prefixes = new AtomicInteger();
+
+	@RegisterExtension
+	static WireMockExtension primary = ProviderStubs.server();
+
+	@RegisterExtension
+	static WireMockExtension secondary = ProviderStubs.server();
+
+	private static RedisServer redis;
+
+	private final List<ConfigurableApplicationContext> instances = new ArrayList<>();
+
+	private String keyPrefix;
+
+	@BeforeAll
+	static void startRedis() throws Exception {
+		redis = RedisServer.start();
+	}
+
+	@AfterAll
+	static void stopRedis() {
+		redis.close();
+	}
+
+	@BeforeEach
+	void healthyProviders() {
+		this.keyPrefix = "fleet-test-" + prefixes.incrementAndGet();
+		primary.stubFor(openAi().willReturn(jsonResponse(200, openAiCompletion("from primary", "stop"))));
+		secondary.stubFor(openAi().willReturn(jsonResponse(200, openAiCompletion("from secondary", "stop"))));
+	}
+
+	@AfterEach
+	void stopInstances() throws Exception {
+		this.instances.forEach(ConfigurableApplicationContext::close);
+		if (!redisUp()) {
+			redis.restart();
+		}
+	}
+
+	@Test
+	void anOutageFoundByOneInstanceIsSkippedByTheOthersWithinTheBound() {
+		ConfigurableApplicationContext a = instance("a");
+		ConfigurableApplicationContext b = instance("b");
+		ConfigurableApplicationContext c = instance("c");
+		awaitConnected(a, b, c);
+		primary.stubFor(openAi().willReturn(jsonResponse(500, openAiError("server_error", null, "down"))));
+
+		assertThat(ask(a)).isEqualTo("from secondary");
+		assertThat(ask(a)).isEqualTo("from secondary");
+		assertThat(breaker(a).getState()).isEqualTo(CircuitBreaker.State.OPEN);
+		long opened = System.nanoTime();
+		await().atMost(BOUND).until(() -> breaker(b).getState() == CircuitBreaker.State.OPEN
+				&& breaker(c).getState() == CircuitBreaker.State.OPEN);
+		Duration propagation = Duration.ofNanos(System.nanoTime() - opened);
+		int deadRequests = openAiRequests(primary);
+
+		for (int i = 0; i < 10; i++) {
+			assertThat(ask(b)).isEqualTo("from secondary");
+			assertThat(ask(c)).isEqualTo("from secondary");
+		}
+
+		assertThat(openAiRequests(primary)).as("requests to the dead primary").isEqualTo(deadRequests).isEqualTo(2);
+		assertThat(propagation).isLessThan(BOUND);
+		assertThat(endpoint(b).provider("primary").stateSource()).isEqualTo("fleet:a");
+		assertThat(endpoint(a).provider("primary").stateSource()).isEqualTo("local");
+		assertThat(fleet(b).appliedCounts()).containsEntry("primary|open", 1L);
+		assertThat(fleet(a).publishedCounts()).containsEntry("primary|open", 1L);
+	}
+
+	@Test
+	void theKillSwitchReachesEveryInstanceAndInstancesStartedLater() {
+		ConfigurableApplicationContext a = instance("a");
+		ConfigurableApplicationContext b = instance("b");
+		awaitConnected(a, b);
+
+		endpoint(a).update("primary", "disable");
+
+		await().atMost(BOUND).until(() -> !provider(b).isEnabled());
+		assertThat(ask(b)).isEqualTo("from secondary");
+		ConfigurableApplicationContext late = instance("late");
+		await().atMost(BOUND.plusSeconds(1)).until(() -> !provider(late).isEnabled());
+		assertThat(endpoint(late).provider("primary").stateSource()).isEqualTo("fleet:a");
+		assertThat(openAiRequests(primary)).isZero();
+
+		endpoint(b).update("primary", "enable");
+
+		await().atMost(BOUND).until(() -> provider(a).isEnabled() && provider(late).isEnabled());
+		assertThat(ask(a)).isEqualTo("from primary");
+	}
+
+	@Test
+	void aRetryAfterRestOnOneInstanceRestsTheProviderOnAll() {
+		ConfigurableApplicationContext a = instance("a");
+		ConfigurableApplicationContext b = instance("b");
+		awaitConnected(a, b);
+		primary.stubFor(openAi().willReturn(aResponse().withStatus(429)
+			.withHeader("Retry-After", "30")
+			.withHeader("Content-Type", "application/json")
+			.withBody(openAiError("rate_limit_exceeded", "rate_limit_exceeded", "slow down"))));
+
+		assertThat(ask(a)).isEqualTo("from secondary");
+
+		await().atMost(BOUND).until(() -> provider(b).getRateLimitedUntil() != null);
+		assertThat(ask(b)).isEqualTo("from secondary");
+		assertThat(openAiRequests(primary)).isEqualTo(1);
+		// Retry-After 30 s, capped at max-retry-after (3 s here) on both instances
+		assertThat(Duration.between(java.time.Instant.now(), provider(b).getRateLimitedUntil()))
+			.isBetween(Duration.ofSeconds(2), Duration.ofSeconds(3));
+	}
+
+	@Test
+	void redisTroubleFailsNoRequestAndSharingResumesWhenRedisIsBack(CapturedOutput output) throws Exception {
+		ConfigurableApplicationContext a = instance("a");
+		ConfigurableApplicationContext b = instance("b");
+		awaitConnected(a, b);
+
+		redis.stop();
+		primary.stubFor(openAi().willReturn(jsonResponse(500, openAiError("server_error", null, "down"))));
+		for (int i = 0; i < 20; i++) {
+			assertThat(ask(a)).isEqualTo("from secondary");
+			assertThat(ask(b)).isEqualTo("from secondary");
+		}
+		await().atMost(Duration.ofSeconds(5)).until(() -> !fleet(a).isConnected() && !fleet(b).isConnected());
+		assertThat(fleet(a).status().state()).isEqualTo("unreachable");
+		assertThat(health(a)).containsEntry("redis", "unreachable");
+		Thread.sleep(1500);
+		assertThat(countOccurrences(output.getOut(), "Fleet sharing paused")).as("one WARN per instance and outage")
+			.isEqualTo(2);
+		assertThat(fleet(a).outages()).isEqualTo(1);
+
+		redis.restart();
+		await().atMost(Duration.ofSeconds(5)).until(() -> fleet(a).isConnected() && fleet(b).isConnected());
+		primary.stubFor(openAi().willReturn(jsonResponse(200, openAiCompletion("from primary", "stop"))));
+		breaker(a).reset();
+		breaker(b).reset();
+		endpoint(a).update("primary", "disable");
+		await().atMost(BOUND).until(() -> !provider(b).isEnabled());
+		assertThat(output.getOut()).contains("Fleet sharing resumed");
+	}
+
+	@Test
+	void theRequestPathSendsRedisNothing() throws Exception {
+		ConfigurableApplicationContext a = instance("a", "resilient-ai.fleet.refresh-interval=1h");
+		ConfigurableApplicationContext b = instance("b", "resilient-ai.fleet.refresh-interval=1h");
+		awaitConnected(a, b);
+		Thread.sleep(200);
+		long before = redis.totalCommands();
+
+		for (int i = 0; i < 250; i++) {
+			ask(a);
+			ask(b);
+		}
+
+		// INFO itself is the only command between the two readings
+		assertThat(redis.totalCommands() - before).isEqualTo(1);
+	}
+
+	@Test
+	void whenASharedOpenEndsOneInstanceProbesAndTellsTheOthers() {
+		List<ConfigurableApplicationContext> fleet = List.of(instance("a"), instance("b"), instance("c"));
+		awaitConnected(fleet.toArray(ConfigurableApplicationContext[]::new));
+		AtomicInteger halfOpens = new AtomicInteger();
+		fleet.forEach((instance) -> breaker(instance).getEventPublisher().onStateTransition((event) -> {
+			if (event.getStateTransition().getToState() == CircuitBreaker.State.HALF_OPEN) {
+				halfOpens.incrementAndGet();
+			}
+		}));
+		primary.stubFor(openAi().willReturn(jsonResponse(500, openAiError("server_error", null, "down"))));
+		ask(fleet.get(0));
+		ask(fleet.get(0));
+		await().atMost(BOUND).until(() -> fleet.stream().allMatch((i) -> breaker(i).getState() == CircuitBreaker.State.OPEN));
+		primary.stubFor(openAi().willReturn(jsonResponse(200, openAiCompletion("from primary", "stop"))));
+		primary.resetRequests();
+
+		// every instance keeps asking; the opener's open ends first, its probe succeeds, and
+		// the others close on its word before their own opens end
+		await().atMost(Duration.ofSeconds(6)).pollInterval(Duration.ofMillis(20)).until(() -> {
+			fleet.forEach(this::ask);
+			return fleet.stream().allMatch((i) -> breaker(i).getState() == CircuitBreaker.State.CLOSED);
+		});
+
+		assertThat(halfOpens).as("instances that probed").hasValue(1);
+		assertThat(fleet(fleet.get(1)).appliedCounts()).containsEntry("primary|recovered", 1L);
+	}
+
+	@Test
+	void aMalformedOrFarFutureValueInRedisIsNotTrustedBlindly(CapturedOutput output) throws Exception {
+		String key = this.keyPrefix + ":{fleet}:primary:";
+		redis.command("SET", key + "switch", "garbage|1|x");
+		redis.command("SET", key + "breaker", "1|5|mallory|open", "PX", Long.toString(Duration.ofDays(10).toMillis()));
+		redis.command("SET", this.keyPrefix + ":{fleet}:version", "5");
+
+		ConfigurableApplicationContext a = instance("a");
+		awaitConnected(a);
+		await().atMost(BOUND).until(() -> breaker(a).getState() == CircuitBreaker.State.OPEN);
+
+		assertThat(provider(a).isEnabled()).isTrue();
+		assertThat(output.getOut()).contains("Ignoring a malformed fleet key of provider 'primary'")
+			.doesNotContain("garbage");
+		// capped by the local maximum (max-retry-after, 3s here) plus the recovery jitter (500ms)
+		await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100)).until(() -> {
+			ask(a);
+			return breaker(a).getState() != CircuitBreaker.State.OPEN;
+		});
+	}
+
+	private ConfigurableApplicationContext instance(String id, String... extra) {
+		List<String> properties = new ArrayList<>(List.of("spring.main.web-application-type=none",
+				"spring.ai.openai.api-key=sk-test", "spring.ai.anthropic.api-key=sk-ant-test",
+				"spring.main.banner-mode=off", "management.health.redis.enabled=false",
+				"spring.data.redis.host=127.0.0.1", "spring.data.redis.port=" + redis.getPort(),
+				"spring.data.redis.timeout=500ms", "spring.data.redis.connect-timeout=500ms",
+				"resilient-ai.fleet.enabled=true", "resilient-ai.fleet.instance-id=" + id,
+				"resilient-ai.fleet.key-prefix=" + this.keyPrefix, "resilient-ai.fleet.refresh-interval=300ms",
+				"resilient-ai.fleet.recovery-jitter=500ms", "resilient-ai.failover.max-retry-after=3s",
+				"resilient-ai.failover.attempt-timeout=2s",
+				"resilient-ai.providers.primary.type=openai", "resilient-ai.providers.primary.priority=1",
+				"resilient-ai.providers.secondary.priority=2",
+				"resilient-ai.providers.primary.base-url=" + ProviderStubs.loopbackUrl(primary) + "/v1",
+				"resilient-ai.providers.primary.api-key=sk-test", "resilient-ai.providers.primary.model=gpt-4o-mini",
+				"resilient-ai.providers.secondary.type=openai",
+				"resilient-ai.providers.secondary.base-url=" + ProviderStubs.loopbackUrl(secondary) + "/v1",
+				"resilient-ai.providers.secondary.api-key=sk-test",
+				"resilient-ai.providers.secondary.model=gpt-4o-mini",
+				"resilience4j.circuitbreaker.configs.resilient-ai.sliding-window-size=4",
+				"resilience4j.circuitbreaker.configs.resilient-ai.minimum-number-of-calls=2",
+				"resilience4j.circuitbreaker.configs.resilient-ai.wait-duration-in-open-state=1s",
+				"resilience4j.circuitbreaker.configs.resilient-ai.permitted-number-of-calls-in-half-open-state=1",
+				"management.endpoints.access.default=unrestricted"));
+		properties.addAll(List.of(extra));
+		ConfigurableApplicationContext context = new SpringApplicationBuilder(FleetApplication.class)
+			.properties(properties.toArray(String[]::new))
+			.run();
+		this.instances.add(context);
+		return context;
+	}
+
+	private String ask(ConfigurableApplicationContext instance) {
+		ChatResponse response = instance.getBean(ResilientChatClient.class).prompt("hi").call().chatResponse();
+		return response.getResult().getOutput().getText();
+	}
+
+	private static void awaitConnected(ConfigurableApplicationContext... instances) {
+		await().atMost(Duration.ofSeconds(5)).until(() -> java.util.Arrays.stream(instances)
+			.allMatch((instance) -> fleet(instance).isConnected() && fleet(instance).status().lastSync() != null));
+	}
+
+	private static FleetSync fleet(ConfigurableApplicationContext instance) {
+		return instance.getBean(FleetSync.class);
+	}
+
+	private static Provider provider(ConfigurableApplicationContext instance) {
+		return instance.getBean(FailoverExecutor.class)
+			.getProviders()
+			.stream()
+			.filter((provider) -> provider.getName().equals("primary"))
+			.findFirst()
+			.orElseThrow();
+	}
+
+	private static CircuitBreaker breaker(ConfigurableApplicationContext instance) {
+		return provider(instance).getCircuitBreaker();
+	}
+
+	private static ResilientAiEndpoint endpoint(ConfigurableApplicationContext instance) {
+		// the endpoint's own class over the instance's beans: these instances expose no endpoint
+		return new ResilientAiEndpoint(instance.getBean(FailoverExecutor.class), java.time.Clock.systemUTC(),
+				fleet(instance));
+	}
+
+	@SuppressWarnings("unchecked")
+	private static java.util.Map<String, Object> health(ConfigurableApplicationContext instance) {
+		var contributor = (org.springframework.boot.health.contributor.CompositeHealthContributor) instance
+			.getBean("resilientAiHealthContributor");
+		var fleet = (org.springframework.boot.health.contributor.HealthIndicator) contributor.getContributor("fleet");
+		var health = fleet.health();
+		assertThat(health.getStatus()).isEqualTo(org.springframework.boot.health.contributor.Status.UP);
+		return health.getDetails();
+	}
+
+	private static boolean redisUp() {
+		try {
+			return redis.command("PING").startsWith("+PONG");
+		}
+		catch (Exception ex) {
+			return false;
+		}
+	}
+
+	private static int countOccurrences(String text, String part) {
+		int count = 0;
+		for (int at = text.indexOf(part); at >= 0; at = text.indexOf(part, at + 1)) {
+			count++;
+		}
+		return count;
+	}
+
+	@SpringBootConfiguration
+	@EnableAutoConfiguration
+	static class FleetApplication {
+
+	}
+
+}
