@@ -46,7 +46,7 @@ import static org.awaitility.Awaitility.await;
  * outage, a kill switch or a {@code Retry-After} found on one instance reaches the others
  * within the bound; Redis trouble fails no request; the request path sends Redis nothing.
  */
-@EnabledIf("dev.resilientai.support.RedisServer#isAvailable")
+@EnabledIf("dev.resilientai.support.RedisServer#testsRun")
 @ExtendWith(OutputCaptureExtension.class)
 class FleetOverRedisTests {
 

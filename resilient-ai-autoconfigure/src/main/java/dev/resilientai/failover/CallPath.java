@@ -145,7 +145,8 @@ final class CallPath {
 				failure = new ResilientAiException(
 						"Provider '" + provider.getName() + "' answered after its attempt timeout");
 			}
-			if (failure == null && (response == null || response.getResults().isEmpty())) {
+			boolean empty = failure == null && (response == null || response.getResults().isEmpty());
+			if (empty) {
 				failure = new ResilientAiException("Provider '" + provider.getName() + "' returned no generations");
 			}
 			if (failure == null) {
@@ -153,7 +154,7 @@ final class CallPath {
 				return new Outcome(response, null, null, duration);
 			}
 			Classification classification = timedOut ? new Classification(ErrorKind.TIMEOUT, null, null)
-					: this.failures.classify(failure);
+					: empty ? new Classification(ErrorKind.INVALID_RESPONSE, null, null) : this.failures.classify(failure);
 			if (timedOut && timeoutNanos < provider.getTimeout().toNanos()) {
 				// cut short by the request's deadline, not by the provider's own timeout:
 				// nothing to hold against the provider

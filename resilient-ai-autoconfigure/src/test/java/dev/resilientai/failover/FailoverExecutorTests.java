@@ -226,6 +226,19 @@ class FailoverExecutorTests {
 		assertThat((String) call().getMetadata().get(ResilientChatClient.PROVIDER)).isEqualTo("s");
 	}
 
+	@Test
+	void emptyAnswersAreInvalidResponses() {
+		this.executor = executor(FailoverSettings.of(Duration.ofSeconds(5)),
+				provider("p", new CountingModel(() -> new ChatResponse(List.of()))),
+				provider("s", new CountingModel(() -> null)));
+
+		AllProvidersFailedException call = catchThrowableOfType(AllProvidersFailedException.class, this::call);
+
+		assertThat(call.getAttempts()).extracting(ProviderAttempt::provider, ProviderAttempt::errorKind)
+			.containsExactly(org.assertj.core.groups.Tuple.tuple("p", ErrorKind.INVALID_RESPONSE),
+					org.assertj.core.groups.Tuple.tuple("s", ErrorKind.INVALID_RESPONSE));
+	}
+
 	private ChatResponse call() {
 		return this.executor.call(new Prompt("hi"), RoutingContext.DEFAULT);
 	}

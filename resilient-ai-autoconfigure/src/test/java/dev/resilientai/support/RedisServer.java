@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * A real Redis server (Debian's {@code redis-server}) on a free loopback port, without
  * persistence, for the fleet tests: started, stopped and started again on the same port as
  * an outage and a restart would. Tests that need it are skipped where {@code redis-server}
- * is not installed ({@code .ci/run} installs it).
+ * is not installed (see {@link #testsRun()}; {@code .ci/run} installs it).
  */
 public final class RedisServer implements AutoCloseable {
 
@@ -37,11 +37,13 @@ public final class RedisServer implements AutoCloseable {
 	}
 
 	/**
-	 * Whether {@code redis-server} is installed.
-	 * @return {@code true} if it is
+	 * Whether tests that need a Redis server run: where {@code redis-server} is installed, and
+	 * always under {@code REQUIRE_REDIS_TESTS=true} (as {@code .ci/run} sets), so there they
+	 * run or fail, never skip.
+	 * @return {@code true} if they run
 	 */
-	public static boolean isAvailable() {
-		return executable() != null;
+	public static boolean testsRun() {
+		return executable() != null || "true".equals(System.getenv("REQUIRE_REDIS_TESTS"));
 	}
 
 	/**

@@ -85,7 +85,7 @@ class ReadmeApplicationTests {
 		context = new SpringApplicationBuilder(ReadmeApplication.class).environment(environment)
 			.web(WebApplicationType.NONE)
 			.initializers((applicationContext) -> {
-				for (String name : List.of("Summarizer", "Triage")) {
+				for (String name : List.of("Summarizer", "Triage", "ClinicalNotes")) {
 					((GenericApplicationContext) applicationContext).registerBean(name, load(name));
 				}
 			})
@@ -166,6 +166,18 @@ class ReadmeApplicationTests {
 
 		assertThat(answer).isEqualTo("Hello from the simulated anthropic provider.");
 		assertThat(simulator.requests(ProviderSimulator.Kind.OPENAI)).isEqualTo(openAi);
+	}
+
+	@Test
+	void aMutatedClientWithADefaultClassReachesOnlyProvidersAllowedIt() throws Exception {
+		long openAi = simulator.requests(ProviderSimulator.Kind.OPENAI);
+		long anthropic = simulator.requests(ProviderSimulator.Kind.ANTHROPIC);
+
+		Object summary = invoke("ClinicalNotes", "summarize", "Patient X, 54, hypertension.");
+
+		assertThat(summary).isEqualTo("Hello from the simulated ollama provider.");
+		assertThat(simulator.requests(ProviderSimulator.Kind.OPENAI)).isEqualTo(openAi);
+		assertThat(simulator.requests(ProviderSimulator.Kind.ANTHROPIC)).isEqualTo(anthropic);
 	}
 
 	private static Object invoke(String bean, String method, String argument) throws Exception {
