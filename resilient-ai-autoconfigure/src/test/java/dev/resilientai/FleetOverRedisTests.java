@@ -144,6 +144,23 @@ class FleetOverRedisTests {
 	}
 
 	@Test
+	void aKillSwitchLivesWhileItsInstanceRunsAndExpiresAStateTtlAfterIt() throws Exception {
+		ConfigurableApplicationContext a = instance("a", "resilient-ai.fleet.state-ttl=2s");
+		ConfigurableApplicationContext b = instance("b", "resilient-ai.fleet.state-ttl=2s");
+		awaitConnected(a, b);
+
+		endpoint(a).update("primary", "disable");
+		await().atMost(BOUND).until(() -> !provider(b).isEnabled());
+		Thread.sleep(3000);
+
+		assertThat(redis.command("EXISTS", this.keyPrefix + ":{fleet}:primary:switch")).startsWith(":1");
+		assertThat(provider(b).isEnabled()).isFalse();
+
+		a.close();
+		await().atMost(Duration.ofSeconds(4)).until(() -> provider(b).isEnabled());
+	}
+
+	@Test
 	void aRetryAfterRestOnOneInstanceRestsTheProviderOnAll() {
 		ConfigurableApplicationContext a = instance("a");
 		ConfigurableApplicationContext b = instance("b");

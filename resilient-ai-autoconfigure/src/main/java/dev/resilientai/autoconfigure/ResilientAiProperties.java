@@ -531,15 +531,16 @@ public class ResilientAiProperties {
 		private Duration refreshInterval = Duration.ofSeconds(1);
 
 		/**
-		 * How long a kill switch or a forced breaker state lives in Redis; an instance that
-		 * starts later picks it up within this time.
+		 * How long a kill switch or a forced breaker state lives in Redis once the instance
+		 * that set it stops renewing it (it renews it while it runs); the other instances then
+		 * undo it.
 		 */
 		private Duration stateTtl = Duration.ofHours(24);
 
 		/**
-		 * The most a shared breaker open lasts longer on the other instances than on the
-		 * instance that opened it, at random, so that the fleet does not probe a recovering
-		 * provider at once.
+		 * How much longer a shared breaker open lasts on the other instances than on the
+		 * instance that opened it: between half and all of this, at random, so that the
+		 * opener probes first and the fleet does not probe a recovering provider at once.
 		 */
 		private Duration recoveryJitter = Duration.ofSeconds(2);
 

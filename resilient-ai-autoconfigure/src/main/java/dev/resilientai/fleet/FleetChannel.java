@@ -31,6 +31,15 @@ public interface FleetChannel extends AutoCloseable {
 	Snapshot read(List<String> providers);
 
 	/**
+	 * Extend the life of a provider's key if it still holds the given value.
+	 * @param provider the provider
+	 * @param slot the key's slot
+	 * @param value the value the key must still hold
+	 * @param ttl its new time to live
+	 */
+	void renew(String provider, FleetEvent.Slot slot, String value, Duration ttl);
+
+	/**
 	 * Receive every change published from now on, on a thread of the channel's own; a
 	 * second call replaces the first subscription.
 	 * @param messages the receiver of each raw message

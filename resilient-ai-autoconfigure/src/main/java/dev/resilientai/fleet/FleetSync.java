@@ -41,9 +41,10 @@ import org.springframework.util.Assert;
  * instance goes on with its local state, logs one WARN per outage and shares again once the
  * channel is back, republishing its own changes that still hold.
  * <p>
- * Remote opens and rests are capped by the local maximum, and a remote open lasts a random
- * extra of up to the recovery jitter, so that when a shared open ends the instance that
- * opened it probes first and tells the others whether the provider is back.
+ * Remote opens and rests are capped by the local maximum, and a remote open lasts longer than
+ * on the instance that opened it, by between half and all of the recovery jitter at random,
+ * so that when a shared open ends the instance that opened it probes first and tells the
+ * others whether the provider is back.
  */
 public class FleetSync implements SmartLifecycle {
 
@@ -288,6 +289,7 @@ public class FleetSync implements SmartLifecycle {
 					}
 					else {
 						offer(view, event);
+						renewIfOwn(view, event, value);
 					}
 				}
 				else {
@@ -296,6 +298,26 @@ public class FleetSync implements SmartLifecycle {
 			}
 		}
 		flush();
+	}
+
+	/**
+	 * Keep this instance's own kill switch or forced state alive in Redis while it holds:
+	 * it expires a state TTL after the instance stops.
+	 */
+	private void renewIfOwn(ProviderView view, FleetEvent event, FleetChannel.Stored stored) {
+		if (!event.instance().equals(this.instanceId)
+				|| (event.type() != FleetEvent.Type.DISABLED && event.type() != FleetEvent.Type.FORCED_OPEN)
+				|| stored.remaining() == null
+				|| stored.remaining().compareTo(this.settings.stateTtl().dividedBy(2)) > 0) {
+			return;
+		}
+		LocalChange change;
+		synchronized (view) {
+			change = view.local.get(event.type().slot());
+		}
+		if (change != null && change.type() == event.type()) {
+			this.channel.renew(view.provider.getName(), event.type().slot(), stored.value(), this.settings.stateTtl());
+		}
 	}
 
 	private void republishLocal() {
@@ -363,7 +385,9 @@ public class FleetSync implements SmartLifecycle {
 				case OPEN -> {
 					State state = breaker.getState();
 					if (state == State.CLOSED || state == State.HALF_OPEN || state == State.OPEN) {
-						long jitter = ThreadLocalRandom.current().nextLong(this.settings.recoveryJitter().toMillis() + 1);
+						// between half and all of the jitter: the opener's head start is at least half
+						long most = this.settings.recoveryJitter().toMillis();
+						long jitter = most / 2 + ThreadLocalRandom.current().nextLong(most - most / 2 + 1);
 						breaker.transitionToOpenStateUntil(now.plus(capped(event.duration())).plusMillis(jitter));
 					}
 				}
@@ -404,6 +428,11 @@ public class FleetSync implements SmartLifecycle {
 		}
 		finally {
 			applying.remove();
+		}
+		synchronized (view) {
+			// a later change from elsewhere replaces this instance's own: nothing left to republish
+			view.local.remove(event.type().slot());
+			view.pending.remove(event.type().slot());
 		}
 		provider.setFleetOrigin(event.instance());
 		count(this.applied, event);

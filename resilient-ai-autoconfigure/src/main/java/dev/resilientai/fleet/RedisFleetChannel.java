@@ -67,6 +67,13 @@ public class RedisFleetChannel implements FleetChannel {
 			return out
 			""", List.class);
 
+	private static final RedisScript<Long> RENEW = new DefaultRedisScript<>("""
+			if redis.call('GET', KEYS[1]) == ARGV[1] then
+			  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+			end
+			return 0
+			""", Long.class);
+
 	private final RedisConnectionFactory connectionFactory;
 
 	private final StringRedisTemplate redis;
@@ -101,6 +108,11 @@ public class RedisFleetChannel implements FleetChannel {
 			throw new IllegalStateException("Redis returned no version");
 		}
 		return version;
+	}
+
+	@Override
+	public void renew(String provider, FleetEvent.Slot slot, String value, Duration ttl) {
+		this.redis.execute(RENEW, List.of(key(provider, slot)), value, Long.toString(ttl.toMillis()));
 	}
 
 	@Override
