@@ -7,9 +7,9 @@ import java.util.UUID;
 import java.util.function.Function;
 
 import dev.resilientai.failover.FailoverExecutor;
-import dev.resilientai.fleet.FleetChannel;
-import dev.resilientai.fleet.FleetSync;
-import dev.resilientai.fleet.RedisFleetChannel;
+import dev.resilient.ai.fleet.FleetChannel;
+import dev.resilient.ai.fleet.FleetSync;
+import dev.resilient.ai.fleet.RedisFleetChannel;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -95,14 +95,14 @@ public final class ResilientAiFleetAutoConfiguration {
 		@Bean
 		MeterBinder resilientAiFleetMetrics(FleetSync fleet, FailoverExecutor executor) {
 			return (registry) -> {
-				Gauge.builder("resilientai.fleet.connected", fleet, (sync) -> sync.isConnected() ? 1 : 0)
+				Gauge.builder("resilient.ai.fleet.connected", fleet, (sync) -> sync.isConnected() ? 1 : 0)
 					.description("Whether this instance reaches the fleet's Redis (1) or goes on alone (0)")
 					.register(registry);
-				FunctionCounter.builder("resilientai.fleet.outages", fleet, FleetSync::outages)
+				FunctionCounter.builder("resilient.ai.fleet.outages", fleet, FleetSync::outages)
 					.description("Times the fleet's Redis became unreachable")
 					.register(registry);
 				for (var provider : executor.getProviders()) {
-					for (var type : dev.resilientai.fleet.FleetEvent.Type.values()) {
+					for (var type : dev.resilient.ai.fleet.FleetEvent.Type.values()) {
 						String key = provider.getName() + "|" + type.wireName();
 						eventCounter(registry, "published", provider.getName(), type.wireName(), fleet,
 								(sync) -> sync.publishedCounts().getOrDefault(key, 0L));
@@ -115,7 +115,7 @@ public final class ResilientAiFleetAutoConfiguration {
 
 		private static void eventCounter(MeterRegistry registry, String direction, String provider, String event,
 				FleetSync fleet, Function<FleetSync, Long> count) {
-			FunctionCounter.builder("resilientai.fleet.events", fleet, (sync) -> count.apply(sync))
+			FunctionCounter.builder("resilient.ai.fleet.events", fleet, (sync) -> count.apply(sync))
 				.description("Provider state changes shared with the fleet (published) or taken from it (applied)")
 				.tags("direction", direction, "provider", provider, "event", event)
 				.register(registry);
