@@ -152,6 +152,14 @@ public interface ResilientChatClient extends ChatClient {
 		 */
 		RequestSpec dataClass(String dataClass);
 
+		/**
+		 * Return a builder of a new {@code ResilientChatClient} over the same providers whose
+		 * defaults are this request's settings (its data class included).
+		 * @return the builder
+		 */
+		@Override
+		Builder mutate();
+
 		@Override
 		RequestSpec advisors(Consumer<AdvisorSpec> consumer);
 

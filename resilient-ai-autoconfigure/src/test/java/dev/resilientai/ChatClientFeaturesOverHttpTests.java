@@ -318,10 +318,8 @@ class ChatClientFeaturesOverHttpTests extends ThreeProviderHttpTests {
 			.system("system text of the spec")
 			.advisors(new TaggingAdvisor("[spec]"));
 
-		// RequestSpec does not narrow mutate(): its builder is typed as Spring AI's, so is the client
-		ChatClient client = spec.mutate().build();
+		ResilientChatClient client = spec.mutate().defaultDataClass("internal").build();
 
-		assertThat(client).isInstanceOf(ResilientChatClient.class);
 		ChatResponse response = client.prompt().user("hello").call().chatResponse();
 		assertThat(provider(response)).isEqualTo("anthropic");
 		assertThat(lastBody(anthropicServer, ANTHROPIC_PATH)).contains("system text of the spec")

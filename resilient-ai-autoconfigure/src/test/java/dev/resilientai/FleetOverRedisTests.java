@@ -120,6 +120,12 @@ class FleetOverRedisTests {
 		assertThat(endpoint(a).provider("primary").stateSource()).isEqualTo("local");
 		assertThat(fleet(b).appliedCounts()).containsEntry("primary|open", 1L);
 		assertThat(fleet(a).publishedCounts()).containsEntry("primary|open", 1L);
+		io.micrometer.core.instrument.MeterRegistry meters = b.getBean(io.micrometer.core.instrument.MeterRegistry.class);
+		assertThat(meters.get("resilient.ai.fleet.events")
+			.tags("direction", "applied", "provider", "primary", "event", "open")
+			.functionCounter()
+			.count()).isEqualTo(1.0);
+		assertThat(meters.get("resilient.ai.fleet.connected").gauge().value()).isEqualTo(1.0);
 	}
 
 	@Test

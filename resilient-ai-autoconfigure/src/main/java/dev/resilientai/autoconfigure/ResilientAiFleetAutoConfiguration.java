@@ -7,9 +7,9 @@ import java.util.UUID;
 import java.util.function.Function;
 
 import dev.resilientai.failover.FailoverExecutor;
-import dev.resilient.ai.fleet.FleetChannel;
-import dev.resilient.ai.fleet.FleetSync;
-import dev.resilient.ai.fleet.RedisFleetChannel;
+import dev.resilientai.fleet.FleetChannel;
+import dev.resilientai.fleet.FleetSync;
+import dev.resilientai.fleet.RedisFleetChannel;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -102,7 +102,7 @@ public final class ResilientAiFleetAutoConfiguration {
 					.description("Times the fleet's Redis became unreachable")
 					.register(registry);
 				for (var provider : executor.getProviders()) {
-					for (var type : dev.resilient.ai.fleet.FleetEvent.Type.values()) {
+					for (var type : dev.resilientai.fleet.FleetEvent.Type.values()) {
 						String key = provider.getName() + "|" + type.wireName();
 						eventCounter(registry, "published", provider.getName(), type.wireName(), fleet,
 								(sync) -> sync.publishedCounts().getOrDefault(key, 0L));
