@@ -280,7 +280,12 @@ public final class OutageHarness {
 			.build();
 	}
 
-	private static FailoverExecutor resilientExecutor(StubProvider primary, StubProvider secondary,
+	/**
+	 * The {@code ResilientChatClient} lane's stack (also each instance of the fleet lane):
+	 * primary then secondary, 1 s attempt timeout, breaker window 20 (10 calls minimum, 50 %
+	 * failures or 80 % calls slower than 800 ms), two half-open probes.
+	 */
+	static FailoverExecutor resilientExecutor(StubProvider primary, StubProvider secondary,
 			Duration breakerWait) {
 		List<Provider> providers = new ArrayList<>();
 		for (StubProvider stub : List.of(primary, secondary)) {
@@ -365,7 +370,7 @@ public final class OutageHarness {
 		return completed.get() * 1000.0 / duration;
 	}
 
-	private static void sleepUntil(long epochMillis) {
+	static void sleepUntil(long epochMillis) {
 		long wait = epochMillis - System.currentTimeMillis();
 		if (wait > 0) {
 			try {
