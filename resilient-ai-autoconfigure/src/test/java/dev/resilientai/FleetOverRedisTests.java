@@ -262,6 +262,34 @@ class FleetOverRedisTests {
 	}
 
 	@Test
+	void whileTheOpenersProbeHangsTheOthersWaitForItsWordInsteadOfProbingToo() {
+		String[] hangFast = { "resilient-ai.failover.attempt-timeout=700ms" };
+		List<ConfigurableApplicationContext> fleet = List.of(instance("a", hangFast), instance("b", hangFast),
+				instance("c", hangFast));
+		awaitConnected(fleet.toArray(ConfigurableApplicationContext[]::new));
+		AtomicInteger othersHalfOpen = new AtomicInteger();
+		fleet.subList(1, 3).forEach((instance) -> breaker(instance).getEventPublisher().onStateTransition((event) -> {
+			if (event.getStateTransition().getToState() == CircuitBreaker.State.HALF_OPEN) {
+				othersHalfOpen.incrementAndGet();
+			}
+		}));
+		primary.stubFor(openAi().willReturn(jsonResponse(500, openAiError("server_error", null, "down"))));
+		ask(fleet.get(0));
+		ask(fleet.get(0));
+		await().atMost(BOUND).until(() -> fleet.stream().allMatch((i) -> breaker(i).getState() == CircuitBreaker.State.OPEN));
+		// the primary now hangs past the attempt timeout: each probe of it takes 700 ms to fail
+		primary.stubFor(openAi().willReturn(jsonResponse(200, openAiCompletion("late", "stop")).withFixedDelay(3000)));
+
+		long end = System.nanoTime() + Duration.ofSeconds(4).toNanos();
+		while (System.nanoTime() < end) {
+			fleet.forEach(this::ask);
+		}
+
+		assertThat(othersHalfOpen).as("probes by instances that did not open the breaker").hasValue(0);
+		assertThat(fleet(fleet.get(1)).appliedCounts().getOrDefault("primary|probing", 0L)).isPositive();
+	}
+
+	@Test
 	void aMalformedOrFarFutureValueInRedisIsNotTrustedBlindly(CapturedOutput output) throws Exception {
 		String key = this.keyPrefix + ":{fleet}:primary:";
 		redis.command("SET", key + "switch", "garbage|1|x");

@@ -59,6 +59,12 @@ public record FleetEvent(long version, String instance, String provider, Type ty
 		/** A probe succeeded: the breaker closed after being open. */
 		RECOVERED(Slot.BREAKER),
 
+		/**
+		 * The breaker went half-open: a probe is under way, for at most a duration (its
+		 * attempt timeout). The others hold their opens meanwhile.
+		 */
+		PROBING(Slot.BREAKER),
+
 		/** The kill switch took the provider out of rotation. */
 		DISABLED(Slot.SWITCH),
 

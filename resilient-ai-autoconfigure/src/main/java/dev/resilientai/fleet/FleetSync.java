@@ -50,6 +50,9 @@ public class FleetSync implements SmartLifecycle {
 
 	private static final Log logger = LogFactory.getLog(FleetSync.class);
 
+	/** How much longer than a probe's attempt timeout the others hold their opens for it. */
+	private static final Duration PROBE_MARGIN = Duration.ofMillis(500);
+
 	private final FleetChannel channel;
 
 	private final String instanceId;
@@ -156,6 +159,10 @@ public class FleetSync implements SmartLifecycle {
 			long waitMillis = breaker.getCircuitBreakerConfig().getWaitIntervalFunctionInOpenState().apply(attempts);
 			local(view, FleetEvent.Type.OPEN, Duration.ofMillis(waitMillis));
 		}
+		else if (to == State.HALF_OPEN && from == State.OPEN) {
+			// a probe is under way: the others wait for its word rather than probe too
+			local(view, FleetEvent.Type.PROBING, view.provider.getTimeout().plus(PROBE_MARGIN));
+		}
 		else if (to == State.FORCED_OPEN) {
 			local(view, FleetEvent.Type.FORCED_OPEN, Duration.ZERO);
 		}
@@ -174,7 +181,7 @@ public class FleetSync implements SmartLifecycle {
 			return;
 		}
 		Instant expires = switch (type) {
-			case OPEN, RESTING -> this.clock.instant().plus(duration);
+			case OPEN, RESTING, PROBING -> this.clock.instant().plus(duration);
 			default -> null;
 		};
 		synchronized (view) {
@@ -244,7 +251,7 @@ public class FleetSync implements SmartLifecycle {
 
 	private Duration keyTtl(FleetEvent.Type type, Duration remaining) {
 		return switch (type) {
-			case OPEN, RESTING -> remaining;
+			case OPEN, RESTING, PROBING -> remaining;
 			case FORCED_OPEN, DISABLED -> this.settings.stateTtl();
 			case CLOSED, RECOVERED, ENABLED -> Duration.ZERO;
 		};
@@ -385,10 +392,13 @@ public class FleetSync implements SmartLifecycle {
 				case OPEN -> {
 					State state = breaker.getState();
 					if (state == State.CLOSED || state == State.HALF_OPEN || state == State.OPEN) {
-						// between half and all of the jitter: the opener's head start is at least half
-						long most = this.settings.recoveryJitter().toMillis();
-						long jitter = most / 2 + ThreadLocalRandom.current().nextLong(most - most / 2 + 1);
-						breaker.transitionToOpenStateUntil(now.plus(capped(event.duration())).plusMillis(jitter));
+						breaker.transitionToOpenStateUntil(now.plus(capped(event.duration())).plus(jitter()));
+					}
+				}
+				case PROBING -> {
+					// hold an open while another instance's probe runs; never open a closed breaker
+					if (breaker.getState() == State.OPEN) {
+						breaker.transitionToOpenStateUntil(now.plus(capped(event.duration())).plus(jitter()));
 					}
 				}
 				case FORCED_OPEN -> {
@@ -436,6 +446,12 @@ public class FleetSync implements SmartLifecycle {
 		}
 		provider.setFleetOrigin(event.instance());
 		count(this.applied, event);
+	}
+
+	/** Between half and all of the recovery jitter: the opener's head start is at least half. */
+	private Duration jitter() {
+		long most = this.settings.recoveryJitter().toMillis();
+		return Duration.ofMillis(most / 2 + ThreadLocalRandom.current().nextLong(most - most / 2 + 1));
 	}
 
 	private Duration capped(Duration duration) {
