@@ -27,6 +27,16 @@ public record ProviderAttempt(String provider, Outcome outcome, @Nullable ErrorK
 		return new ProviderAttempt(provider, Outcome.FAILURE, errorKind, null, httpStatus, duration);
 	}
 
+	/**
+	 * An attempt of a hedged request cancelled because the other attempt answered first.
+	 * @param provider the provider
+	 * @param duration how long it ran
+	 * @return the step
+	 */
+	public static ProviderAttempt cancelled(String provider, Duration duration) {
+		return new ProviderAttempt(provider, Outcome.CANCELLED, null, null, null, duration);
+	}
+
 	public static ProviderAttempt skipped(String provider, SkipReason reason) {
 		return new ProviderAttempt(provider, Outcome.SKIPPED, null, reason, null, Duration.ZERO);
 	}
@@ -36,6 +46,8 @@ public record ProviderAttempt(String provider, Outcome outcome, @Nullable ErrorK
 		return switch (this.outcome) {
 			case SUCCESS -> this.provider + ": answered in " + this.duration.toMillis() + " ms";
 			case SKIPPED -> this.provider + ": skipped (" + this.skipReason + ")";
+			case CANCELLED -> this.provider + ": cancelled after " + this.duration.toMillis()
+					+ " ms, the other attempt of the hedged request answered first";
 			case FAILURE -> this.provider + ": " + this.errorKind
 					+ ((this.httpStatus != null) ? " (HTTP " + this.httpStatus + ")" : "") + " after "
 					+ this.duration.toMillis() + " ms";
@@ -54,7 +66,13 @@ public record ProviderAttempt(String provider, Outcome outcome, @Nullable ErrorK
 		FAILURE,
 
 		/** The provider was not called. */
-		SKIPPED
+		SKIPPED,
+
+		/**
+		 * The provider was called, and the call cancelled because the other attempt of a
+		 * hedged request answered first.
+		 */
+		CANCELLED
 
 	}
 

@@ -22,17 +22,40 @@ import org.jspecify.annotations.Nullable;
  * @param outcome how the request ended
  * @param servedBy the provider that answered, if one did
  * @param duration how long the request took
+ * @param hedged whether the request was also sent to a second provider while the first had
+ * not answered (see {@code resilient-ai.hedging.*}); its steps then show both attempts, the
+ * loser as {@code CANCELLED}
  */
 public record AuditRecord(String requestId, @Nullable String dataClass, @Nullable String requestedDataClass,
 		boolean raisedByClassifier, boolean streaming, List<String> consideredProviders, List<ProviderAttempt> steps,
-		AuditOutcome outcome, @Nullable String servedBy, Duration duration) {
+		AuditOutcome outcome, @Nullable String servedBy, Duration duration, boolean hedged) {
+
+	/**
+	 * Create the record of a request that was not hedged.
+	 * @param requestId a unique id of the request
+	 * @param dataClass the class the request was routed under
+	 * @param requestedDataClass the class the caller named, or {@code null}
+	 * @param raisedByClassifier whether a {@code DataClassifier} raised the class
+	 * @param streaming whether the request was a stream
+	 * @param consideredProviders every provider, in routing order
+	 * @param steps each skip and each attempt, in order
+	 * @param outcome how the request ended
+	 * @param servedBy the provider that answered, if one did
+	 * @param duration how long the request took
+	 */
+	public AuditRecord(String requestId, @Nullable String dataClass, @Nullable String requestedDataClass,
+			boolean raisedByClassifier, boolean streaming, List<String> consideredProviders, List<ProviderAttempt> steps,
+			AuditOutcome outcome, @Nullable String servedBy, Duration duration) {
+		this(requestId, dataClass, requestedDataClass, raisedByClassifier, streaming, consideredProviders, steps,
+				outcome, servedBy, duration, false);
+	}
 
 	@Override
 	public String toString() {
 		return "request=" + this.requestId + " dataClass=" + this.dataClass
 				+ (this.raisedByClassifier ? " (raised by classifier from " + this.requestedDataClassOrDefault() + ")"
 						: "")
-				+ " streaming=" + this.streaming + " outcome=" + this.outcome
+				+ " streaming=" + this.streaming + (this.hedged ? " hedged=true" : "") + " outcome=" + this.outcome
 				+ ((this.servedBy != null) ? " servedBy=" + this.servedBy : "") + " durationMs="
 				+ this.duration.toMillis() + " considered=" + this.consideredProviders + " steps="
 				+ this.steps.stream().map(ProviderAttempt::toString).collect(Collectors.joining("; ", "[", "]"));

@@ -129,6 +129,19 @@ public final class ResilientAiAutoConfiguration {
 		FailoverExecutor executor = new FailoverExecutor(providers, settings, errorClassifier,
 				resilientAiDataClassPolicy, resilientAiAuditPublisher, fallbackResponder.getIfUnique(),
 				Clock.systemUTC());
+		ResilientAiProperties.Hedging hedging = properties.getHedging();
+		if (hedging.isEnabled()) {
+			if (hedging.getDelay().compareTo(java.time.Duration.ZERO) <= 0) {
+				throw new org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException(
+						"resilient-ai.hedging.delay", hedging.getDelay(), "The delay must be positive.");
+			}
+			if (!(hedging.getMaxRatio() >= 0 && hedging.getMaxRatio() <= 1)) {
+				throw new org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException(
+						"resilient-ai.hedging.max-ratio", hedging.getMaxRatio(),
+						"The ratio of hedged requests is between 0 and 1.");
+			}
+			executor.setHedging(dev.resilientai.failover.Hedging.of(hedging.getDelay(), hedging.getMaxRatio()));
+		}
 		RoutingSummary.log(executor.getProviders(), providerFactory.origins(), settings.timeout());
 		return executor;
 	}

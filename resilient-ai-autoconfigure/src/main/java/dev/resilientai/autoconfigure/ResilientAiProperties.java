@@ -46,6 +46,12 @@ public class ResilientAiProperties {
 
 	private final Fleet fleet = new Fleet();
 
+	private final Hedging hedging = new Hedging();
+
+	public Hedging getHedging() {
+		return this.hedging;
+	}
+
 	public Fleet getFleet() {
 		return this.fleet;
 	}
@@ -590,6 +596,54 @@ public class ResilientAiProperties {
 
 		public void setRecoveryJitter(Duration recoveryJitter) {
 			this.recoveryJitter = recoveryJitter;
+		}
+
+	}
+
+	/**
+	 * Hedged attempts: after a delay without an answer (or a stream's first chunk), the
+	 * request is also sent to the next eligible provider, and the first answer wins.
+	 */
+	public static class Hedging {
+
+		/**
+		 * Whether requests are hedged.
+		 */
+		private boolean enabled;
+
+		/**
+		 * How long an attempt runs alone before the next eligible provider is asked too.
+		 */
+		private Duration delay = Duration.ofSeconds(2);
+
+		/**
+		 * The most requests hedged, as a share of all requests: over any N requests at most
+		 * max-ratio x N + 2 are hedged; a request over budget waits for its provider.
+		 */
+		private double maxRatio = 0.1;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public Duration getDelay() {
+			return this.delay;
+		}
+
+		public void setDelay(Duration delay) {
+			this.delay = delay;
+		}
+
+		public double getMaxRatio() {
+			return this.maxRatio;
+		}
+
+		public void setMaxRatio(double maxRatio) {
+			this.maxRatio = maxRatio;
 		}
 
 	}

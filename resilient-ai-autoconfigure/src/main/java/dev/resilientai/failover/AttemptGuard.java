@@ -30,6 +30,8 @@ public final class AttemptGuard implements Runnable {
 
 	private static final int TIMED_OUT = 2;
 
+	private static final int CANCELLED = 3;
+
 	private final Thread thread = Thread.currentThread();
 
 	private static final AtomicIntegerFieldUpdater<AttemptGuard> STATE = AtomicIntegerFieldUpdater
@@ -84,7 +86,7 @@ public final class AttemptGuard implements Runnable {
 			return false;
 		}
 		synchronized (guard) {
-			if (guard.state != TIMED_OUT) {
+			if (guard.state == RUNNING || guard.state == FINISHED) {
 				if (guard.cancellers == null) {
 					guard.cancellers = new ArrayList<>(1);
 				}
@@ -110,7 +112,27 @@ public final class AttemptGuard implements Runnable {
 	 */
 	@Override
 	public void run() {
-		if (!STATE.compareAndSet(this, RUNNING, TIMED_OUT)) {
+		stop(TIMED_OUT);
+	}
+
+	/**
+	 * Cancel the attempt because the other attempt of a hedged request answered first: as a
+	 * timeout does, cancel its HTTP calls and interrupt its thread, unless it has finished.
+	 */
+	void cancel() {
+		stop(CANCELLED);
+	}
+
+	/**
+	 * Whether the attempt was cancelled by {@link #cancel()} (rather than timed out).
+	 * @return {@code true} if cancelled
+	 */
+	boolean isCancelled() {
+		return this.state == CANCELLED;
+	}
+
+	private void stop(int reason) {
+		if (!STATE.compareAndSet(this, RUNNING, reason)) {
 			return;
 		}
 		// an interrupt already pending is the caller's: finish() gives it back
@@ -130,8 +152,8 @@ public final class AttemptGuard implements Runnable {
 
 	/**
 	 * End the attempt: stop the timer, restore the thread's state and say whether the time
-	 * ran out.
-	 * @return {@code true} if the attempt timed out
+	 * ran out or the attempt was cancelled.
+	 * @return {@code true} if the attempt timed out or was cancelled (see {@link #isCancelled()})
 	 */
 	boolean finish() {
 		// set, not removed: the thread's next attempt reuses the entry

@@ -6,6 +6,8 @@ import java.nio.channels.ClosedByInterruptException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
@@ -38,11 +40,17 @@ final class CallPath {
 
 	private final ScheduledExecutorService timer;
 
+	private volatile Hedging hedging = Hedging.off();
+
 	CallPath(FailoverSettings settings, FailureRecorder failures, Clock clock, ScheduledExecutorService timer) {
 		this.settings = settings;
 		this.failures = failures;
 		this.clock = clock;
 		this.timer = timer;
+	}
+
+	void setHedging(Hedging hedging) {
+		this.hedging = hedging;
 	}
 
 	/**
@@ -57,7 +65,18 @@ final class CallPath {
 	 */
 	ChatResponse call(Prompt prompt, List<Provider> eligible, RequestTrace trace) {
 		long deadline = System.nanoTime() + this.settings.timeout().toNanos();
-		for (Provider provider : eligible) {
+		Hedging hedging = this.hedging;
+		boolean hedgeable = hedging.isEnabled() && eligible.size() > 1;
+		if (hedgeable) {
+			hedging.onRequest();
+		}
+		// providers a hedge has called already: the loop does not call them again
+		Set<Provider> hedged = hedgeable ? ConcurrentHashMap.newKeySet() : Set.of();
+		for (int index = 0; index < eligible.size(); index++) {
+			Provider provider = eligible.get(index);
+			if (hedged.contains(provider)) {
+				continue;
+			}
 			if (provider.isRateLimited(this.clock)) {
 				trace.skip(provider, SkipReason.RATE_LIMITED);
 				continue;
@@ -74,8 +93,28 @@ final class CallPath {
 					break;
 				}
 				int calls = trace.startCall();
-				Outcome outcome = attempt(provider, permit, prompt,
-						Math.min(provider.getTimeout().toNanos(), remaining));
+				long timeoutNanos = Math.min(provider.getTimeout().toNanos(), remaining);
+				HedgeRace race = (hedgeable && hedging.getDelay().toNanos() < timeoutNanos)
+						? new HedgeRace(hedging, eligible, index, hedged, prompt, trace, deadline) : null;
+				Outcome outcome;
+				try {
+					outcome = attempt(provider, permit, prompt, timeoutNanos,
+							(race != null) ? (guard) -> race.primaryStarted(guard, this.timer) : null);
+				}
+				catch (RuntimeException | Error ex) {
+					// the caller's interrupt, an Error: a hedge still running has no one to answer
+					if (race != null && race.close()) {
+						race.cancelHedge();
+					}
+					throw ex;
+				}
+				if (race != null && race.close()) {
+					ChatResponse answer = settle(race, provider, outcome, trace, deadline);
+					if (answer != null) {
+						return answer;
+					}
+					break;
+				}
 				if (outcome.response != null) {
 					trace.succeeded(provider.getName(), outcome.duration);
 					return FailoverExecutor.withRoutingMetadata(outcome.response, provider.getName(), calls);
@@ -101,16 +140,102 @@ final class CallPath {
 	}
 
 	/**
+	 * The first attempt of a hedged request has ended (answered, failed, or cancelled because
+	 * the hedge answered first): settle the race. The first answer wins and the other attempt
+	 * is cancelled; a failure waits for the other attempt.
+	 * @return the answer, or {@code null} if both attempts failed
+	 */
+	private @Nullable ChatResponse settle(HedgeRace race, Provider provider, Outcome outcome, RequestTrace trace,
+			long deadline) {
+		trace.hedged();
+		Hedging hedging = race.hedging;
+		Provider hedge = race.hedgeProvider();
+		if (outcome.response != null && race.claim(HedgeRace.PRIMARY)) {
+			race.cancelHedge();
+			Outcome lost = race.awaitHedge(deadline);
+			recordHedge(trace, hedge, lost, true);
+			trace.succeeded(provider.getName(), outcome.duration);
+			return FailoverExecutor.withRoutingMetadata(outcome.response, provider.getName(), trace.calls());
+		}
+		if (outcome.response != null || outcome.cancelled) {
+			// the hedge answered first: this attempt was cut short (or its answer came too late)
+			trace.lost(provider.getName(), outcome.duration);
+			hedging.cancelled(provider.getName());
+		}
+		else {
+			recordFailure(trace, provider, outcome);
+			if (outcome.classification != null && !outcome.classification.kind().isFailover()) {
+				race.cancelHedge();
+				race.awaitHedge(deadline);
+				throw new ProviderRequestRejectedException(provider.getName(), outcome.classification.httpStatus(),
+						outcome.failure);
+			}
+		}
+		Outcome other;
+		try {
+			other = race.awaitHedgeInterruptibly(deadline);
+		}
+		catch (InterruptedException ex) {
+			race.cancelHedge();
+			Thread.currentThread().interrupt();
+			throw new RequestInterruptedException("The request was interrupted while its hedged attempt on provider '"
+					+ hedge.getName() + "' ran");
+		}
+		if (other.response != null) {
+			hedging.won(hedge.getName());
+			trace.succeeded(hedge.getName(), other.duration);
+			return FailoverExecutor.withRoutingMetadata(other.response, hedge.getName(), trace.calls());
+		}
+		recordHedge(trace, hedge, other, false);
+		if (other.classification != null && !other.classification.kind().isFailover()) {
+			throw new ProviderRequestRejectedException(hedge.getName(), other.classification.httpStatus(),
+					other.failure);
+		}
+		return null;
+	}
+
+	private static void recordHedge(RequestTrace trace, Provider hedge, Outcome outcome, boolean cancelled) {
+		if (outcome.cancelled || (cancelled && outcome.classification == null)) {
+			trace.lost(hedge.getName(), outcome.duration);
+		}
+		else if (outcome.classification != null) {
+			recordFailure(trace, hedge, outcome);
+		}
+		else if (outcome.response != null) {
+			// it answered, just after the first attempt did
+			trace.lost(hedge.getName(), outcome.duration);
+		}
+	}
+
+	private static void recordFailure(RequestTrace trace, Provider provider, Outcome outcome) {
+		Classification classification = outcome.classification;
+		if (classification != null) {
+			trace.failed(ProviderAttempt.failure(provider.getName(), classification.kind(),
+					classification.httpStatus(), outcome.duration));
+		}
+	}
+
+	/**
 	 * One attempt on the calling thread. Whatever it ends in, an answer, a provider failure,
 	 * an {@code Error}, a timeout or the caller's interrupt, its permit is completed exactly
 	 * once before this returns or throws.
 	 */
-	private Outcome attempt(Provider provider, Permit permit, Prompt prompt, long timeoutNanos) {
+	private Outcome attempt(Provider provider, Permit permit, Prompt prompt, long timeoutNanos,
+			java.util.function.@Nullable Consumer<AttemptGuard> started) {
 		long start = System.nanoTime();
 		try {
 			AttemptGuard guard;
 			try {
 				guard = AttemptGuard.start(this.timer, timeoutNanos);
+				if (started != null) {
+					try {
+						started.accept(guard);
+					}
+					catch (RuntimeException ex) {
+						guard.finish();
+						throw ex;
+					}
+				}
 			}
 			catch (RejectedExecutionException ex) {
 				throw new ResilientAiException("The failover executor is closed");
@@ -128,6 +253,11 @@ final class CallPath {
 				timedOut = guard.finish();
 			}
 			Duration duration = Duration.ofNanos(System.nanoTime() - start);
+			if (timedOut && guard.isCancelled()) {
+				// the other attempt of a hedged request answered first: nothing against this provider
+				permit.released();
+				return new Outcome(null, null, null, duration, true);
+			}
 			if (failure instanceof Error error) {
 				permit.failed(duration, error);
 				throw error;
@@ -151,7 +281,7 @@ final class CallPath {
 			}
 			if (failure == null) {
 				permit.succeeded(duration);
-				return new Outcome(response, null, null, duration);
+				return new Outcome(response, null, null, duration, false);
 			}
 			Classification classification = timedOut ? new Classification(ErrorKind.TIMEOUT, null, null)
 					: empty ? new Classification(ErrorKind.INVALID_RESPONSE, null, null) : this.failures.classify(failure);
@@ -163,7 +293,7 @@ final class CallPath {
 			else {
 				this.failures.record(provider, permit, classification, failure, duration);
 			}
-			return new Outcome(null, failure, classification, duration);
+			return new Outcome(null, failure, classification, duration, false);
 		}
 		finally {
 			// a path above that threw before completing it must not leak the permission
@@ -228,8 +358,211 @@ final class CallPath {
 
 	}
 
-	private record Outcome(@Nullable ChatResponse response, @Nullable Throwable failure,
-			@Nullable Classification classification, Duration duration) {
+	record Outcome(@Nullable ChatResponse response, @Nullable Throwable failure,
+			@Nullable Classification classification, Duration duration, boolean cancelled) {
+	}
+
+	/**
+	 * The race of a hedged call: the first attempt runs on the calling thread; after the
+	 * delay, if it has not ended, the hedge runs on a thread of its own on the next eligible
+	 * provider that can take it (within the budget). The first answer claims the race and
+	 * cancels the other attempt.
+	 */
+	final class HedgeRace implements Runnable {
+
+		static final int NONE = 0;
+
+		static final int PRIMARY = 1;
+
+		static final int HEDGE = 2;
+
+		final Hedging hedging;
+
+		private final List<Provider> eligible;
+
+		private final int index;
+
+		private final Set<Provider> hedged;
+
+		private final Prompt prompt;
+
+		private final RequestTrace trace;
+
+		private final long deadline;
+
+		private final RoutingContext context = RoutingContext.current();
+
+		private final java.util.concurrent.atomic.AtomicInteger winner = new java.util.concurrent.atomic.AtomicInteger();
+
+		private final java.util.concurrent.CompletableFuture<Outcome> hedgeOutcome = new java.util.concurrent.CompletableFuture<>();
+
+		private volatile @Nullable AttemptGuard primaryGuard;
+
+		private volatile @Nullable AttemptGuard hedgeGuard;
+
+		private java.util.concurrent.@Nullable ScheduledFuture<?> launch;
+
+		private @Nullable Provider hedgeProvider;
+
+		private boolean closed;
+
+		private boolean launched;
+
+		HedgeRace(Hedging hedging, List<Provider> eligible, int index, Set<Provider> hedged, Prompt prompt,
+				RequestTrace trace, long deadline) {
+			this.hedging = hedging;
+			this.eligible = eligible;
+			this.index = index;
+			this.hedged = hedged;
+			this.prompt = prompt;
+			this.trace = trace;
+			this.deadline = deadline;
+		}
+
+		void primaryStarted(AttemptGuard guard, ScheduledExecutorService timer) {
+			this.primaryGuard = guard;
+			synchronized (this) {
+				this.launch = timer.schedule(this, this.hedging.getDelay().toNanos(), TimeUnit.NANOSECONDS);
+			}
+		}
+
+		/** The delay is up and the first attempt still runs: send the hedge, if it can go. */
+		@Override
+		public void run() {
+			Provider candidate = null;
+			Permit permit = null;
+			long timeoutNanos = 0;
+			synchronized (this) {
+				if (this.closed || !this.hedging.tryTake()) {
+					return;
+				}
+				for (int next = this.index + 1; next < this.eligible.size(); next++) {
+					Provider provider = this.eligible.get(next);
+					long remaining = this.deadline - System.nanoTime();
+					if (remaining <= 0) {
+						break;
+					}
+					if (this.hedged.contains(provider) || provider.isRateLimited(CallPath.this.clock)) {
+						continue;
+					}
+					permit = Permit.acquire(provider, null);
+					if (permit != null) {
+						candidate = provider;
+						timeoutNanos = Math.min(provider.getTimeout().toNanos(), remaining);
+						break;
+					}
+				}
+				if (candidate == null) {
+					this.hedging.refund();
+					return;
+				}
+				this.launched = true;
+				this.hedgeProvider = candidate;
+				this.hedged.add(candidate);
+				this.trace.startCall();
+				this.hedging.started(candidate.getName());
+			}
+			Provider provider = candidate;
+			Permit hedgePermit = permit;
+			long timeout = timeoutNanos;
+			try {
+				this.hedging.executor().execute(() -> runHedge(provider, hedgePermit, timeout));
+			}
+			catch (RejectedExecutionException ex) {
+				hedgePermit.released();
+				this.hedgeOutcome.complete(new Outcome(null, ex, new Classification(ErrorKind.UNKNOWN, null, null),
+						Duration.ZERO, false));
+			}
+		}
+
+		private void runHedge(Provider provider, Permit permit, long timeoutNanos) {
+			RoutingContext previous = this.context.enter();
+			try {
+				Outcome outcome = CallPath.this.attempt(provider, permit, this.prompt, timeoutNanos, this::hedgeStarted);
+				if (outcome.response != null && claim(HEDGE)) {
+					AttemptGuard primary = this.primaryGuard;
+					if (primary != null) {
+						primary.cancel();
+					}
+				}
+				this.hedgeOutcome.complete(outcome);
+			}
+			catch (Throwable ex) {
+				this.hedgeOutcome.complete(new Outcome(null, ex, new Classification(ErrorKind.UNKNOWN, null, null),
+						Duration.ZERO, false));
+			}
+			finally {
+				RoutingContext.restore(previous);
+				// a hedge thread keeps no interrupt for its next task
+				Thread.interrupted();
+			}
+		}
+
+		void hedgeStarted(AttemptGuard guard) {
+			this.hedgeGuard = guard;
+			if (this.winner.get() == PRIMARY) {
+				guard.cancel();
+			}
+		}
+
+		/**
+		 * The first attempt has ended: no hedge starts after this.
+		 * @return {@code true} if a hedge was sent
+		 */
+		synchronized boolean close() {
+			this.closed = true;
+			if (this.launch != null) {
+				this.launch.cancel(false);
+			}
+			return this.launched;
+		}
+
+		boolean claim(int who) {
+			return this.winner.compareAndSet(NONE, who);
+		}
+
+		void cancelHedge() {
+			this.winner.compareAndSet(NONE, PRIMARY);
+			AttemptGuard guard = this.hedgeGuard;
+			if (guard != null) {
+				guard.cancel();
+			}
+		}
+
+		synchronized Provider hedgeProvider() {
+			Provider provider = this.hedgeProvider;
+			if (provider == null) {
+				throw new IllegalStateException("no hedge was sent");
+			}
+			return provider;
+		}
+
+		/** Wait for the cancelled hedge to wind down (its permit completed), within the deadline. */
+		Outcome awaitHedge(long deadline) {
+			try {
+				return awaitHedgeInterruptibly(deadline);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return new Outcome(null, null, null, Duration.ZERO, true);
+			}
+		}
+
+		Outcome awaitHedgeInterruptibly(long deadline) throws InterruptedException {
+			try {
+				return this.hedgeOutcome.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+			}
+			catch (java.util.concurrent.ExecutionException ex) {
+				return new Outcome(null, ex.getCause(), new Classification(ErrorKind.UNKNOWN, null, null), Duration.ZERO,
+						false);
+			}
+			catch (java.util.concurrent.TimeoutException ex) {
+				cancelHedge();
+				return new Outcome(null, ex, new Classification(ErrorKind.TIMEOUT, null, null),
+						Duration.ofNanos(System.nanoTime() - deadline), false);
+			}
+		}
+
 	}
 
 }

@@ -60,6 +60,8 @@ public class FailoverExecutor implements AutoCloseable {
 
 	private volatile boolean closed;
 
+	private volatile Hedging hedging = Hedging.off();
+
 	/**
 	 * Create an executor over the given providers.
 	 * @param providers the providers, in declaration order (a stable sort by priority keeps
@@ -257,7 +259,23 @@ public class FailoverExecutor implements AutoCloseable {
 	public void close() {
 		this.closed = true;
 		this.timer.shutdownNow();
+		this.hedging.close();
 	}
+
+	/**
+	 * Hedge attempts: see {@link Hedging}. Off unless set.
+	 * @param hedging the hedging
+	 */
+	public void setHedging(Hedging hedging) {
+		this.hedging = hedging;
+		this.callPath.setHedging(hedging);
+		this.streamPath.setHedging(hedging);
+	}
+
+	public Hedging getHedging() {
+		return this.hedging;
+	}
+
 
 	private static final class DaemonThreadFactory implements java.util.concurrent.ThreadFactory {
 

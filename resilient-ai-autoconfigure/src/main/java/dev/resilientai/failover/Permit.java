@@ -38,13 +38,16 @@ final class Permit {
 	/**
 	 * Take a bulkhead slot, then a breaker permission, of a provider.
 	 * @param provider the provider
-	 * @param trace records why the provider was skipped, if it was
+	 * @param trace records why the provider was skipped, if it was; {@code null} for a hedge,
+	 * which is simply not sent when it cannot be
 	 * @return the permit, or {@code null} if the provider must be skipped
 	 */
-	static @Nullable Permit acquire(Provider provider, RequestTrace trace) {
+	static @Nullable Permit acquire(Provider provider, @Nullable RequestTrace trace) {
 		Bulkhead bulkhead = provider.getBulkhead();
 		if (!bulkhead.tryAcquirePermission()) {
-			trace.skip(provider, SkipReason.BULKHEAD_FULL);
+			if (trace != null) {
+				trace.skip(provider, SkipReason.BULKHEAD_FULL);
+			}
 			return null;
 		}
 		boolean permitted = false;
@@ -57,7 +60,9 @@ final class Permit {
 			}
 		}
 		if (!permitted) {
-			trace.skip(provider, SkipReason.BREAKER_OPEN);
+			if (trace != null) {
+				trace.skip(provider, SkipReason.BREAKER_OPEN);
+			}
 			return null;
 		}
 		return new Permit(provider);

@@ -20,6 +20,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * What the failover loop did for one request, as it happens: the audit record in the making.
+ * Synchronized: the two attempts of a hedged request report from their own threads.
  */
 final class RequestTrace {
 
@@ -43,6 +44,8 @@ final class RequestTrace {
 
 	private @Nullable String servedBy;
 
+	private boolean hedged;
+
 	RequestTrace(boolean streaming) {
 		ThreadLocalRandom random = ThreadLocalRandom.current();
 		this.requestId = new UUID(random.nextLong(), random.nextLong()).toString();
@@ -63,7 +66,7 @@ final class RequestTrace {
 				: (this.requestedDataClass != null) ? this.requestedDataClass : "(default)";
 	}
 
-	void skip(Provider provider, SkipReason reason) {
+	synchronized void skip(Provider provider, SkipReason reason) {
 		this.steps.add(ProviderAttempt.skipped(provider.getName(), reason));
 	}
 
@@ -71,37 +74,53 @@ final class RequestTrace {
 	 * Count a call about to be made.
 	 * @return the number of calls of this request so far, this one included
 	 */
-	int startCall() {
+	synchronized int startCall() {
 		return ++this.calls;
 	}
 
-	void failed(ProviderAttempt attempt) {
+	synchronized void failed(ProviderAttempt attempt) {
 		this.steps.add(attempt);
 	}
 
-	void succeeded(String provider, Duration duration) {
+	synchronized void succeeded(String provider, Duration duration) {
 		this.steps.add(ProviderAttempt.success(provider, duration));
 		this.outcome = AuditOutcome.SUCCESS;
 		this.servedBy = provider;
 	}
 
-	void fellBack() {
+	/**
+	 * The request was hedged: a second attempt ran beside the first.
+	 */
+	synchronized void hedged() {
+		this.hedged = true;
+	}
+
+	/**
+	 * An attempt of a hedged request was cancelled: the other one answered first.
+	 * @param provider the provider
+	 * @param duration how long it ran
+	 */
+	synchronized void lost(String provider, Duration duration) {
+		this.steps.add(ProviderAttempt.cancelled(provider, duration));
+	}
+
+	synchronized void fellBack() {
 		this.outcome = AuditOutcome.FALLBACK;
 		this.servedBy = dev.resilientai.FallbackResponder.PROVIDER_NAME;
 	}
 
-	int calls() {
+	synchronized int calls() {
 		return this.calls;
 	}
 
-	void ended(Throwable failure) {
+	synchronized void ended(Throwable failure) {
 		this.outcome = outcomeOf(failure);
 		if (failure instanceof UnknownDataClassException unknown) {
 			this.requestedDataClass = unknown.getDataClass();
 		}
 	}
 
-	void cancelled() {
+	synchronized void cancelled() {
 		if (this.outcome != AuditOutcome.SUCCESS) {
 			this.outcome = AuditOutcome.CANCELLED;
 		}
@@ -111,18 +130,18 @@ final class RequestTrace {
 	 * The steps on providers allowed for the request's class, for
 	 * {@link AllProvidersFailedException}.
 	 */
-	List<ProviderAttempt> eligibleSteps() {
+	synchronized List<ProviderAttempt> eligibleSteps() {
 		return this.steps.stream().filter((step) -> step.skipReason() != SkipReason.NOT_ALLOWED).toList();
 	}
 
-	boolean deadlineExceeded() {
+	synchronized boolean deadlineExceeded() {
 		return this.steps.stream().anyMatch((step) -> step.skipReason() == SkipReason.DEADLINE_EXCEEDED);
 	}
 
-	AuditRecord toRecord(List<String> consideredProviders) {
+	synchronized AuditRecord toRecord(List<String> consideredProviders) {
 		return new AuditRecord(this.requestId, this.dataClass, this.requestedDataClass, this.raisedByClassifier,
 				this.streaming, consideredProviders, List.copyOf(this.steps), this.outcome, this.servedBy,
-				Duration.ofNanos(System.nanoTime() - this.start));
+				Duration.ofNanos(System.nanoTime() - this.start), this.hedged);
 	}
 
 	private static AuditOutcome outcomeOf(Throwable failure) {

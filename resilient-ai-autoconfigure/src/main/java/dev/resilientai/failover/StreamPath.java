@@ -3,11 +3,14 @@ package dev.resilientai.failover;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 import dev.resilientai.ErrorKind;
 import dev.resilientai.ProviderAttempt;
@@ -17,6 +20,8 @@ import dev.resilientai.SkipReason;
 import dev.resilientai.StreamInterruptedException;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.ai.chat.model.ChatResponse;
 import org.springframework.ai.chat.model.Generation;
@@ -44,10 +49,16 @@ final class StreamPath {
 
 	private final Clock clock;
 
+	private volatile Hedging hedging = Hedging.off();
+
 	StreamPath(FailoverSettings settings, FailureRecorder failures, Clock clock) {
 		this.settings = settings;
 		this.failures = failures;
 		this.clock = clock;
+	}
+
+	void setHedging(Hedging hedging) {
+		this.hedging = hedging;
 	}
 
 	/**
@@ -62,14 +73,24 @@ final class StreamPath {
 	 */
 	Flux<ChatResponse> stream(Prompt prompt, List<Provider> eligible, RequestTrace trace, RoutingContext inherited,
 			ChunkTagger tag, Function<RequestTrace, Flux<ChatResponse>> noAnswer) {
+		Hedging hedging = this.hedging;
+		boolean hedgeable = hedging.isEnabled() && eligible.size() > 1;
+		if (hedgeable) {
+			hedging.onRequest();
+		}
 		State state = new State(prompt, eligible, System.nanoTime() + this.settings.timeout().toNanos(), trace,
-				inherited, tag, noAnswer);
+				inherited, tag, noAnswer, hedgeable ? hedging : null,
+				hedgeable ? ConcurrentHashMap.newKeySet() : Set.of());
 		return from(0, state);
 	}
 
 	private Flux<ChatResponse> from(int start, State state) {
 		for (int index = start; index < state.eligible.size(); index++) {
 			Provider provider = state.eligible.get(index);
+			if (state.hedged.contains(provider)) {
+				// a hedge has called it already
+				continue;
+			}
 			if (provider.isRateLimited(this.clock)) {
 				state.trace.skip(provider, SkipReason.RATE_LIMITED);
 				continue;
@@ -83,10 +104,97 @@ final class StreamPath {
 			if (permit == null) {
 				continue;
 			}
-			return attempt(index, provider, permit, state,
-					Duration.ofNanos(Math.min(provider.getTimeout().toNanos(), remaining)));
+			Duration timeout = Duration.ofNanos(Math.min(provider.getTimeout().toNanos(), remaining));
+			if (state.hedging != null && state.hedging.getDelay().compareTo(timeout) < 0) {
+				return hedged(index, provider, permit, state, timeout);
+			}
+			int from = index;
+			return attempt(index, provider, permit, state, timeout, false, () -> from(from + 1, state));
 		}
 		return state.noAnswer.apply(state.trace);
+	}
+
+	/**
+	 * A hedged stream attempt: if the provider has sent no chunk within the hedging delay,
+	 * the next eligible provider that can take it (within the budget) is asked too; the
+	 * stream commits to the first provider whose first chunk arrives and cancels the other
+	 * attempt, and never splices. A failure before a first chunk waits for the other
+	 * attempt; if both fail, failover goes on with the providers not tried yet.
+	 */
+	private Flux<ChatResponse> hedged(int index, Provider provider, Permit permit, State state, Duration timeout) {
+		Hedging hedging = state.hedging;
+		Sinks.Empty<Void> firstFailed = Sinks.empty();
+		Flux<ChatResponse> first = attempt(index, provider, permit, state, timeout, true, () -> {
+			firstFailed.tryEmitEmpty();
+			return Flux.error(new LostAttempt());
+		});
+		Flux<ChatResponse> second = Mono
+			.firstWithValue(Mono.delay(hedging.getDelay()).thenReturn(Boolean.TRUE),
+					firstFailed.asMono().thenReturn(Boolean.FALSE))
+			.flatMapMany((delayed) -> delayed ? hedge(index, state) : Flux.error(new LostAttempt()));
+		AtomicBoolean firstChunk = new AtomicBoolean();
+		return Flux.firstWithValue(first, second).doOnNext((chunk) -> {
+			if (firstChunk.compareAndSet(false, true)) {
+				Object served = chunk.getMetadata().get(dev.resilientai.ResilientChatClient.PROVIDER);
+				if (served != null && !provider.getName().equals(served)) {
+					hedging.won(served.toString());
+				}
+			}
+		}).onErrorResume((failure) -> {
+			Throwable own = ownFailure(failure);
+			return (own != null) ? Flux.error(own) : from(index + 1, state);
+		});
+	}
+
+	/** The hedge of a stream: the next eligible provider that can take it, within the budget. */
+	private Flux<ChatResponse> hedge(int index, State state) {
+		Hedging hedging = state.hedging;
+		if (!hedging.tryTake()) {
+			return Flux.error(new LostAttempt());
+		}
+		for (int next = index + 1; next < state.eligible.size(); next++) {
+			Provider provider = state.eligible.get(next);
+			long remaining = state.deadline - System.nanoTime();
+			if (remaining <= 0) {
+				break;
+			}
+			if (state.hedged.contains(provider) || provider.isRateLimited(this.clock)) {
+				continue;
+			}
+			Permit permit = Permit.acquire(provider, null);
+			if (permit != null) {
+				state.hedged.add(provider);
+				state.trace.hedged();
+				hedging.started(provider.getName());
+				return attempt(next, provider, permit, state,
+						Duration.ofNanos(Math.min(provider.getTimeout().toNanos(), remaining)), true,
+						() -> Flux.error(new LostAttempt()));
+			}
+		}
+		hedging.refund();
+		return Flux.error(new LostAttempt());
+	}
+
+	/**
+	 * The error a hedged race must end in as it is, if any: a rejected request, a stream
+	 * interrupted after its first chunk, an {@code Error}; anything else was a failed attempt
+	 * before a first chunk, after which failover goes on.
+	 */
+	private static @Nullable Throwable ownFailure(Throwable failure) {
+		if (failure instanceof LostAttempt) {
+			return null;
+		}
+		if (failure instanceof ProviderRequestRejectedException || failure instanceof StreamInterruptedException
+				|| failure instanceof Error) {
+			return failure;
+		}
+		for (Throwable suppressed : failure.getSuppressed()) {
+			Throwable own = ownFailure(suppressed);
+			if (own != null) {
+				return own;
+			}
+		}
+		return null;
 	}
 
 	/**
@@ -95,7 +203,7 @@ final class StreamPath {
 	 * on cancellation (released), or, for anything else, when the attempt's stream ends.
 	 */
 	private Flux<ChatResponse> attempt(int index, Provider provider, Permit permit, State state,
-			Duration firstChunkTimeout) {
+			Duration firstChunkTimeout, boolean raced, Supplier<Flux<ChatResponse>> onFailover) {
 		int attemptNumber = state.trace.startCall();
 		long start = System.nanoTime();
 		AtomicLong firstChunkAt = new AtomicLong();
@@ -118,14 +226,22 @@ final class StreamPath {
 				if (isLastChunk(chunk)) {
 					finished.set(true);
 				}
-				return state.tag.tag(chunk, provider.getName(), attemptNumber);
+				return state.tag.tag(chunk, provider.getName(),
+						raced ? Math.max(attemptNumber, state.trace.calls()) : attemptNumber);
 			})
 			.doOnComplete(() -> {
 				permit.succeeded(Duration.ofNanos(firstChunkAt.get() - start));
 				state.trace.succeeded(provider.getName(), Duration.ofNanos(System.nanoTime() - start));
 			})
-			.doOnCancel(permit::released)
-			.onErrorResume((failure) -> failed(index, provider, permit, state, failure, start, delivered.get()))
+			.doOnCancel(() -> {
+				permit.released();
+				if (raced && delivered.get() == 0) {
+					// the other attempt of the hedged stream sent its first chunk first
+					state.trace.lost(provider.getName(), Duration.ofNanos(System.nanoTime() - start));
+					state.hedging.cancelled(provider.getName());
+				}
+			})
+			.onErrorResume((failure) -> failed(provider, permit, state, failure, start, delivered.get(), onFailover))
 			.doFinally((signal) -> permit.released());
 	}
 
@@ -142,8 +258,8 @@ final class StreamPath {
 		}
 	}
 
-	private Flux<ChatResponse> failed(int index, Provider provider, Permit permit, State state, Throwable failure,
-			long start, long delivered) {
+	private Flux<ChatResponse> failed(Provider provider, Permit permit, State state, Throwable failure, long start,
+			long delivered, Supplier<Flux<ChatResponse>> onFailover) {
 		Duration duration = Duration.ofNanos(System.nanoTime() - start);
 		if (failure instanceof Error error) {
 			permit.failed(duration, error);
@@ -175,7 +291,7 @@ final class StreamPath {
 			return Flux.error(
 					new ProviderRequestRejectedException(provider.getName(), classification.httpStatus(), failure));
 		}
-		return from(index + 1, state);
+		return onFailover.get();
 	}
 
 	/**
@@ -236,7 +352,19 @@ final class StreamPath {
 	}
 
 	private record State(Prompt prompt, List<Provider> eligible, long deadline, RequestTrace trace,
-			RoutingContext inherited, ChunkTagger tag, Function<RequestTrace, Flux<ChatResponse>> noAnswer) {
+			RoutingContext inherited, ChunkTagger tag, Function<RequestTrace, Flux<ChatResponse>> noAnswer,
+			@Nullable Hedging hedging, Set<Provider> hedged) {
+	}
+
+	/** An attempt of a hedged stream failed before its first chunk; the race goes on. */
+	private static final class LostAttempt extends RuntimeException {
+
+		private static final long serialVersionUID = 1L;
+
+		LostAttempt() {
+			super(null, null, false, false);
+		}
+
 	}
 
 }

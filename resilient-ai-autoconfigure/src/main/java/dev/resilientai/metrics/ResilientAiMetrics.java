@@ -73,6 +73,8 @@ public class ResilientAiMetrics implements ApplicationListener<ResilientAiAuditE
 					attempt(step.provider(), step.outcome(), step.errorKind(), step.duration());
 					lastFailure = (step.outcome() == ProviderAttempt.Outcome.FAILURE) ? step : null;
 				}
+				// a call cut short because the other attempt of a hedged request answered first
+				case CANCELLED -> attempt(step.provider(), step.outcome(), null, step.duration());
 			}
 		}
 	}
