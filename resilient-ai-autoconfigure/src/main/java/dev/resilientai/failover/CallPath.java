@@ -94,8 +94,9 @@ final class CallPath {
 				}
 				int calls = trace.startCall();
 				long timeoutNanos = Math.min(provider.getTimeout().toNanos(), remaining);
-				HedgeRace race = (hedgeable && hedging.getDelay().toNanos() < timeoutNanos)
-						? new HedgeRace(hedging, eligible, index, hedged, prompt, trace, deadline) : null;
+				HedgeRace race = (hedgeable && hedging.delayFor(provider).toNanos() < timeoutNanos)
+						? new HedgeRace(hedging, eligible, index, hedged, prompt, trace, deadline,
+								hedging.delayFor(provider)) : null;
 				Outcome outcome;
 				try {
 					outcome = attempt(provider, permit, prompt, timeoutNanos,
@@ -281,6 +282,7 @@ final class CallPath {
 			}
 			if (failure == null) {
 				permit.succeeded(duration);
+				this.hedging.observe(provider, duration);
 				return new Outcome(response, null, null, duration, false);
 			}
 			Classification classification = timedOut ? new Classification(ErrorKind.TIMEOUT, null, null)
@@ -408,8 +410,11 @@ final class CallPath {
 
 		private boolean launched;
 
+		private final Duration delay;
+
 		HedgeRace(Hedging hedging, List<Provider> eligible, int index, Set<Provider> hedged, Prompt prompt,
-				RequestTrace trace, long deadline) {
+				RequestTrace trace, long deadline, Duration delay) {
+			this.delay = delay;
 			this.hedging = hedging;
 			this.eligible = eligible;
 			this.index = index;
@@ -422,7 +427,7 @@ final class CallPath {
 		void primaryStarted(AttemptGuard guard, ScheduledExecutorService timer) {
 			this.primaryGuard = guard;
 			synchronized (this) {
-				this.launch = timer.schedule(this, this.hedging.getDelay().toNanos(), TimeUnit.NANOSECONDS);
+				this.launch = timer.schedule(this, this.delay.toNanos(), TimeUnit.NANOSECONDS);
 			}
 		}
 

@@ -79,6 +79,24 @@ public final class Hedging {
 	}
 
 	/**
+	 * Return how long an attempt on the given provider runs alone before it is hedged.
+	 * @param provider the provider of the attempt
+	 * @return the delay
+	 */
+	Duration delayFor(Provider provider) {
+		return this.delay;
+	}
+
+	/**
+	 * An attempt on a provider answered (a call) or sent its first chunk (a stream) after the
+	 * given time.
+	 * @param provider the provider
+	 * @param firstAnswer the time to its answer or first chunk
+	 */
+	void observe(Provider provider, Duration firstAnswer) {
+	}
+
+	/**
 	 * A request starts: it refills the budget by the ratio.
 	 */
 	void onRequest() {

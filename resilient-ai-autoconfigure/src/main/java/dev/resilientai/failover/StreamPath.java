@@ -105,7 +105,7 @@ final class StreamPath {
 				continue;
 			}
 			Duration timeout = Duration.ofNanos(Math.min(provider.getTimeout().toNanos(), remaining));
-			if (state.hedging != null && state.hedging.getDelay().compareTo(timeout) < 0) {
+			if (state.hedging != null && state.hedging.delayFor(provider).compareTo(timeout) < 0) {
 				return hedged(index, provider, permit, state, timeout);
 			}
 			int from = index;
@@ -129,7 +129,7 @@ final class StreamPath {
 			return Flux.error(new LostAttempt());
 		});
 		Flux<ChatResponse> second = Mono
-			.firstWithValue(Mono.delay(hedging.getDelay()).thenReturn(Boolean.TRUE),
+			.firstWithValue(Mono.delay(hedging.delayFor(provider)).thenReturn(Boolean.TRUE),
 					firstFailed.asMono().thenReturn(Boolean.FALSE))
 			.flatMapMany((delayed) -> delayed ? hedge(index, state) : Flux.error(new LostAttempt()));
 		AtomicBoolean firstChunk = new AtomicBoolean();
@@ -231,6 +231,7 @@ final class StreamPath {
 			})
 			.doOnComplete(() -> {
 				permit.succeeded(Duration.ofNanos(firstChunkAt.get() - start));
+				this.hedging.observe(provider, Duration.ofNanos(firstChunkAt.get() - start));
 				state.trace.succeeded(provider.getName(), Duration.ofNanos(System.nanoTime() - start));
 			})
 			.doOnCancel(() -> {
