@@ -116,7 +116,7 @@ class FleetOverRedisTests {
 
 		assertThat(openAiRequests(primary)).as("requests to the dead primary").isEqualTo(deadRequests).isEqualTo(2);
 		assertThat(propagation).isLessThan(BOUND);
-		assertThat(endpoint(b).provider("primary").stateSource()).isEqualTo("fleet:a");
+		assertThat(endpoint(b).provider("primary").stateSource()).startsWith("fleet:a-");
 		assertThat(endpoint(a).provider("primary").stateSource()).isEqualTo("local");
 		assertThat(fleet(b).appliedCounts()).containsEntry("primary|open", 1L);
 		assertThat(fleet(a).publishedCounts()).containsEntry("primary|open", 1L);
@@ -140,7 +140,7 @@ class FleetOverRedisTests {
 		assertThat(ask(b)).isEqualTo("from secondary");
 		ConfigurableApplicationContext late = instance("late");
 		await().atMost(BOUND.plusSeconds(1)).until(() -> !provider(late).isEnabled());
-		assertThat(endpoint(late).provider("primary").stateSource()).isEqualTo("fleet:a");
+		assertThat(endpoint(late).provider("primary").stateSource()).startsWith("fleet:a-");
 		assertThat(openAiRequests(primary)).isZero();
 
 		endpoint(b).update("primary", "enable");
@@ -221,6 +221,11 @@ class FleetOverRedisTests {
 		ConfigurableApplicationContext a = instance("a", "resilient-ai.fleet.refresh-interval=1h");
 		ConfigurableApplicationContext b = instance("b", "resilient-ai.fleet.refresh-interval=1h");
 		awaitConnected(a, b);
+		// first calls pay for class loading and connection set-up: not part of the measure
+		for (int i = 0; i < 5; i++) {
+			ask(a);
+			ask(b);
+		}
 		Thread.sleep(200);
 		long before = redis.totalCommands();
 
@@ -229,7 +234,9 @@ class FleetOverRedisTests {
 			ask(b);
 		}
 
-		// INFO itself is the only command between the two readings
+		// INFO itself is the only command between the two readings (no state changed meanwhile)
+		assertThat(breaker(a).getState()).isEqualTo(CircuitBreaker.State.CLOSED);
+		assertThat(breaker(b).getState()).isEqualTo(CircuitBreaker.State.CLOSED);
 		assertThat(redis.totalCommands() - before).isEqualTo(1);
 	}
 

@@ -298,19 +298,22 @@ class FleetReviewTests {
 	 * it fails: {@code fromValue()} checks only that the version is positive, and
 	 * {@code offer()} stores it as the slot's known version on every instance; every later
 	 * legitimate change of that slot gets a smaller version from INCR and is dropped, until
-	 * the counter catches up (here: never) or the epoch changes. The read script could return
-	 * the counter, and versions above it be rejected as malformed.
+	 * the counter catches up (here: never) or the epoch changes. The read script returns the
+	 * counter, and versions above it are rejected as malformed.
 	 */
 	@Test
-	void aFarFutureVersionInRedisDoesNotSilenceLaterChanges() throws Exception {
+	void aFarFutureVersionInRedisDoesNotSilenceLaterChanges(CapturedOutput output) throws Exception {
 		redis.command("SET", this.keyPrefix + ":{fleet}:primary:switch", "1|999999999999|mallory|disabled", "PX",
 				"4000");
 		ConfigurableApplicationContext a = instance("a");
 		ConfigurableApplicationContext b = instance("b");
 		awaitConnected(a, b);
-		await().atMost(BOUND).until(() -> !provider(a).isEnabled() && !provider(b).isEnabled());
-		// the stray value expires: both instances put the provider back
-		await().atMost(Duration.ofSeconds(6)).until(() -> provider(a).isEnabled() && provider(b).isEnabled());
+		Thread.sleep(700);
+
+		// a version beyond the fleet's counter is not trusted: ignored, with a WARN
+		assertThat(provider(a).isEnabled()).isTrue();
+		assertThat(provider(b).isEnabled()).isTrue();
+		assertThat(output.getOut()).contains("Ignoring a malformed fleet key of provider 'primary'");
 
 		endpoint(a).update("primary", "disable");
 
@@ -599,7 +602,7 @@ class FleetReviewTests {
 			.withBody(openAiError("rate_limit_exceeded", "rate_limit_exceeded", "slow down"))));
 		assertThat(ask(a)).isEqualTo("from secondary");
 		await().atMost(BOUND).until(() -> provider(b).getRateLimitedUntil() != null);
-		assertThat(endpoint(b).provider("primary").stateSource()).isEqualTo("fleet:a");
+		assertThat(endpoint(b).provider("primary").stateSource()).startsWith("fleet:a-");
 
 		Thread.sleep(1500);
 

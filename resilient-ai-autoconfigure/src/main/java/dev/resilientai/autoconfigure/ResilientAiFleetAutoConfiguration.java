@@ -74,17 +74,31 @@ public final class ResilientAiFleetAutoConfiguration {
 	@ConditionalOnMissingBean
 	FleetSync resilientAiFleetSync(FailoverExecutor executor, FleetChannel channel, ResilientAiProperties properties) {
 		ResilientAiProperties.Fleet fleet = properties.getFleet();
-		String instanceId = StringUtils.hasText(fleet.getInstanceId()) ? fleet.getInstanceId() : defaultInstanceId();
-		if (!instanceId.matches("[A-Za-z0-9._-]{1,64}")) {
-			throw new InvalidConfigurationPropertyValueException("resilient-ai.fleet.instance-id", instanceId,
-					"An instance id is 1 to 64 letters, digits, '.', '_' or '-'.");
+		String instanceId;
+		if (StringUtils.hasText(fleet.getInstanceId())) {
+			if (!fleet.getInstanceId().matches("[A-Za-z0-9._-]{1,64}")) {
+				throw new InvalidConfigurationPropertyValueException("resilient-ai.fleet.instance-id",
+						fleet.getInstanceId(), "An instance id is 1 to 64 letters, digits, '.', '_' or '-'.");
+			}
+			// a random suffix: instances given the same id still tell each other's changes from their own
+			instanceId = fleet.getInstanceId() + "-" + UUID.randomUUID().toString().substring(0, 4);
+		}
+		else {
+			instanceId = defaultInstanceId();
+		}
+		for (var provider : executor.getProviders()) {
+			if (provider.getName().length() > 200) {
+				throw new InvalidConfigurationPropertyValueException("resilient-ai.providers." + provider.getName(),
+						provider.getName(), "Fleet sharing takes provider names of at most 200 characters.");
+			}
 		}
 		check("resilient-ai.fleet.refresh-interval", fleet.getRefreshInterval(), true);
 		check("resilient-ai.fleet.state-ttl", fleet.getStateTtl(), true);
 		check("resilient-ai.fleet.recovery-jitter", fleet.getRecoveryJitter(), false);
+		check("resilient-ai.fleet.command-timeout", fleet.getCommandTimeout(), true);
 		return new FleetSync(executor.getProviders(), channel, instanceId,
 				new FleetSync.Settings(fleet.getRefreshInterval(), fleet.getStateTtl(), fleet.getRecoveryJitter(),
-						properties.getFailover().getMaxRetryAfter()),
+						properties.getFailover().getMaxRetryAfter(), fleet.getCommandTimeout()),
 				Clock.systemUTC());
 	}
 

@@ -525,8 +525,8 @@ public class ResilientAiProperties {
 		private @Nullable String keyPrefix;
 
 		/**
-		 * This instance's id in the fleet, written with the changes it shares. Defaults to
-		 * the host name, the process id and a random suffix.
+		 * This instance's id in the fleet, written with the changes it shares; a random
+		 * suffix is added. Defaults to the host name, the process id and a random suffix.
 		 */
 		private @Nullable String instanceId;
 
@@ -549,6 +549,20 @@ public class ResilientAiProperties {
 		 * opener probes first and the fleet does not probe a recovering provider at once.
 		 */
 		private Duration recoveryJitter = Duration.ofSeconds(2);
+
+		/**
+		 * The longest wait for one round trip to Redis, whatever spring.data.redis.timeout
+		 * says: a Redis that does not answer within it counts as unreachable.
+		 */
+		private Duration commandTimeout = Duration.ofSeconds(1);
+
+		public Duration getCommandTimeout() {
+			return this.commandTimeout;
+		}
+
+		public void setCommandTimeout(Duration commandTimeout) {
+			this.commandTimeout = commandTimeout;
+		}
 
 		public boolean isEnabled() {
 			return this.enabled;

@@ -46,6 +46,14 @@ public interface FleetChannel extends AutoCloseable {
 	 */
 	void subscribe(Consumer<String> messages);
 
+	/**
+	 * Whether a failure of one of this channel's methods means the store could not be reached
+	 * (as opposed to a refusal of a command it received).
+	 * @param failure the failure
+	 * @return {@code true} for connection trouble
+	 */
+	boolean isConnectionFailure(RuntimeException failure);
+
 	@Override
 	void close();
 
@@ -54,10 +62,12 @@ public interface FleetChannel extends AutoCloseable {
 	 *
 	 * @param epoch the epoch of the stored state: it changes when the store loses its state
 	 * (a restart without persistence, a flush)
+	 * @param counter the fleet's version counter: every stored version is at most this, and
+	 * a counter that went back means the store lost state (a restore from an older snapshot)
 	 * @param values per provider, per slot, the stored event (version, instance and type)
 	 * and its remaining time to live; absent when the key is absent
 	 */
-	record Snapshot(String epoch, Map<String, Map<FleetEvent.Slot, Stored>> values) {
+	record Snapshot(String epoch, long counter, Map<String, Map<FleetEvent.Slot, Stored>> values) {
 	}
 
 	/**

@@ -22,7 +22,7 @@ import org.jspecify.annotations.Nullable;
 public record FleetEvent(long version, String instance, String provider, Type type, Duration duration) {
 
 	/** Names as providers and instance ids are written: what a value may carry. */
-	static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+	static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,200}");
 
 	private static final String FORMAT = "1";
 

@@ -3,17 +3,25 @@ package dev.resilientai.fleet;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -31,20 +39,23 @@ import org.springframework.util.Assert;
 /**
  * Shares this instance's provider state changes with the other instances of the application
  * and applies theirs to the local state: <em>shared events, local decisions</em>. A breaker
- * that opens (and for how long), a breaker forced open or closed, the kill switch and
- * {@code Retry-After} rests are published through a {@link FleetChannel}; sliding windows are
- * not. Remote changes arrive at once over the channel's subscription, and a periodic re-read
- * of the stored state catches anything missed and brings instances started later up to date.
+ * that opens (and for how long), goes half-open to probe, recovers, is forced open or closed,
+ * the kill switch and {@code Retry-After} rests are published through a
+ * {@link FleetChannel}; sliding windows are not. Remote changes arrive at once over the
+ * channel's subscription, and a periodic re-read of the stored state catches anything missed
+ * and brings instances started later up to date.
  * <p>
  * Requests never wait on the channel: they read local state only, and a local change is
- * handed to this class's own thread. Trouble with the channel never fails a request: the
- * instance goes on with its local state, logs one WARN per outage and shares again once the
- * channel is back, republishing its own changes that still hold.
+ * handed to this class's own thread, whose round trips are bounded by the command timeout.
+ * Trouble with the channel never fails a request: the instance goes on with its local state,
+ * logs one WARN per outage and shares again once the channel is back. Changes made meanwhile
+ * are published then, unless the fleet changed the same state in the meantime: the fleet's
+ * change wins.
  * <p>
- * Remote opens and rests are capped by the local maximum, and a remote open lasts longer than
- * on the instance that opened it, by between half and all of the recovery jitter at random,
- * so that when a shared open ends the instance that opened it probes first and tells the
- * others whether the provider is back.
+ * Remote opens are capped by the local breaker's longest open and remote rests by the local
+ * maximum; a remote open lasts longer than on the instance that opened it, by between half
+ * and all of the recovery jitter, so that the opener probes first and tells the others
+ * whether the provider is back, and while its probe runs the others hold their opens.
  */
 public class FleetSync implements SmartLifecycle {
 
@@ -52,6 +63,12 @@ public class FleetSync implements SmartLifecycle {
 
 	/** How much longer than a probe's attempt timeout the others hold their opens for it. */
 	private static final Duration PROBE_MARGIN = Duration.ofMillis(500);
+
+	/**
+	 * The instance whose change this thread applies, if it applies one: the change is not
+	 * sent back, and logs say where it came from.
+	 */
+	private static final ThreadLocal<@Nullable String> applying = new ThreadLocal<>();
 
 	private final FleetChannel channel;
 
@@ -65,12 +82,6 @@ public class FleetSync implements SmartLifecycle {
 
 	private final Clock clock;
 
-	/**
-	 * The instance whose change this thread applies, if it applies one: the change is not
-	 * sent back, and logs say where it came from.
-	 */
-	private static final ThreadLocal<@Nullable String> applying = new ThreadLocal<>();
-
 	private final Set<String> malformedSeen = ConcurrentHashMap.newKeySet();
 
 	private final Map<String, LongAdder> published = new ConcurrentHashMap<>();
@@ -81,6 +92,11 @@ public class FleetSync implements SmartLifecycle {
 
 	private volatile ScheduledExecutorService executor;
 
+	/** Runs the channel's round trips, so the fleet thread can bound them. */
+	private volatile ExecutorService io;
+
+	private @Nullable Future<?> pendingIo;
+
 	private volatile Status status = Status.STARTING;
 
 	private volatile @Nullable Instant statusSince;
@@ -89,7 +105,13 @@ public class FleetSync implements SmartLifecycle {
 
 	private @Nullable String epoch;
 
+	/** The highest version seen in the fleet: a counter below it means Redis lost state. */
+	private long highestVersion;
+
 	private boolean subscribed;
+
+	/** Set by an outage: changes are published only after a re-read has settled conflicts. */
+	private boolean resync = true;
 
 	private volatile boolean running;
 
@@ -97,28 +119,33 @@ public class FleetSync implements SmartLifecycle {
 	 * Create the fleet sync of the given providers.
 	 * @param providers the providers (their names are their keys in the fleet)
 	 * @param channel where the shared state lives
-	 * @param instanceId this instance's id (letters, digits, {@code .}, {@code _}, {@code -})
+	 * @param instanceId this instance's id, unique in the fleet (letters, digits, {@code .},
+	 * {@code _}, {@code -})
 	 * @param settings the timings
 	 * @param clock the clock
 	 */
 	public FleetSync(List<Provider> providers, FleetChannel channel, String instanceId, Settings settings,
 			Clock clock) {
 		Assert.isTrue(FleetEvent.NAME.matcher(instanceId).matches(),
-				() -> "'instanceId' must be 1 to 64 letters, digits, '.', '_' or '-', not '" + instanceId + "'");
+				() -> "'instanceId' must be letters, digits, '.', '_' or '-', not '" + instanceId + "'");
 		this.channel = channel;
 		this.instanceId = instanceId;
 		this.settings = settings;
 		this.clock = clock;
 		for (Provider provider : providers) {
+			Assert.isTrue(FleetEvent.NAME.matcher(provider.getName()).matches(),
+					() -> "Provider name '" + provider.getName() + "' is too long to share (at most 200 characters)");
 			this.views.put(provider.getName(), new ProviderView(provider));
 		}
 		this.providerNames = List.copyOf(this.views.keySet());
 		this.executor = newExecutor();
+		this.io = newIo();
 		for (ProviderView view : this.views.values()) {
 			view.provider.addListener(new Provider.Listener() {
 
 				@Override
 				public void enabledChanged(Provider provider, boolean enabled) {
+					view.configuredOff = false;
 					local(view, enabled ? FleetEvent.Type.ENABLED : FleetEvent.Type.DISABLED, Duration.ZERO);
 				}
 
@@ -133,20 +160,28 @@ public class FleetSync implements SmartLifecycle {
 	}
 
 	private static ScheduledExecutorService newExecutor() {
-		ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, (task) -> {
-			Thread thread = new Thread(task, "resilient-ai-fleet");
-			thread.setDaemon(true);
-			return thread;
-		});
+		ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, daemon("resilient-ai-fleet"));
 		executor.setRemoveOnCancelPolicy(true);
 		return executor;
+	}
+
+	private static ExecutorService newIo() {
+		return Executors.newSingleThreadExecutor(daemon("resilient-ai-fleet-io"));
+	}
+
+	private static java.util.concurrent.ThreadFactory daemon(String name) {
+		return (task) -> {
+			Thread thread = new Thread(task, name);
+			thread.setDaemon(true);
+			return thread;
+		};
 	}
 
 	// ---------------------------------------------------------------------------------
 	// Local changes: on the thread that makes them, handed to the fleet thread
 
 	private void transition(ProviderView view, CircuitBreakerOnStateTransitionEvent event) {
-		if ((applying.get() != null)) {
+		if (applying.get() != null) {
 			return;
 		}
 		CircuitBreaker.StateTransition transition = event.getStateTransition();
@@ -170,14 +205,16 @@ public class FleetSync implements SmartLifecycle {
 			view.openAttempts.set(0);
 			local(view, FleetEvent.Type.RECOVERED, Duration.ZERO);
 		}
-		else if (to == State.CLOSED && (from == State.OPEN || from == State.FORCED_OPEN)) {
+		else if (from == State.OPEN || from == State.FORCED_OPEN) {
+			// an operator closed it, or left the forced open for Resilience4j's disabled or
+			// metrics-only state: the open ends on the fleet too
 			view.openAttempts.set(0);
 			local(view, FleetEvent.Type.CLOSED, Duration.ZERO);
 		}
 	}
 
 	private void local(ProviderView view, FleetEvent.Type type, Duration duration) {
-		if ((applying.get() != null) || duration.isNegative()) {
+		if (applying.get() != null || duration.isNegative()) {
 			return;
 		}
 		Instant expires = switch (type) {
@@ -185,8 +222,9 @@ public class FleetSync implements SmartLifecycle {
 			default -> null;
 		};
 		synchronized (view) {
-			view.local.put(type.slot(), new LocalChange(type, expires, duration));
+			view.local.put(type.slot(), new LocalChange(type, expires));
 			view.pending.add(type.slot());
+			view.origins.remove(type.slot());
 		}
 		if (type.slot() == FleetEvent.Slot.SWITCH) {
 			view.disabledByFleet = false;
@@ -194,7 +232,7 @@ public class FleetSync implements SmartLifecycle {
 		else if (type.slot() == FleetEvent.Slot.BREAKER) {
 			view.forcedByFleet = false;
 		}
-		view.provider.setFleetOrigin(null);
+		updateOrigin(view);
 		execute(this::flush);
 	}
 
@@ -205,7 +243,7 @@ public class FleetSync implements SmartLifecycle {
 		try {
 			this.executor.execute(task);
 		}
-		catch (java.util.concurrent.RejectedExecutionException ex) {
+		catch (RejectedExecutionException ex) {
 			// stopping
 		}
 	}
@@ -215,6 +253,10 @@ public class FleetSync implements SmartLifecycle {
 
 	/** Publish the local changes not published yet; on trouble, keep them for later. */
 	private void flush() {
+		if (this.resync || this.status != Status.CONNECTED) {
+			// after an outage, the next re-read settles what was changed meanwhile first
+			return;
+		}
 		for (ProviderView view : this.views.values()) {
 			for (FleetEvent.Slot slot : FleetEvent.Slot.values()) {
 				LocalChange change;
@@ -231,19 +273,25 @@ public class FleetSync implements SmartLifecycle {
 				Duration remaining = change.remaining(this.clock);
 				FleetEvent event = new FleetEvent(0, this.instanceId, view.provider.getName(), change.type(), remaining);
 				try {
-					long version = this.channel.publish(event, keyTtl(change.type(), remaining));
+					long version = io(() -> this.channel.publish(event, keyTtl(change.type(), remaining)));
 					view.appliedVersion.merge(slot, version, Math::max);
+					this.highestVersion = Math.max(this.highestVersion, version);
 					count(this.published, event);
-					connected();
 				}
 				catch (RuntimeException ex) {
-					synchronized (view) {
-						if (view.local.get(slot) == change) {
-							view.pending.add(slot);
+					if (isConnectionTrouble(ex)) {
+						synchronized (view) {
+							if (view.local.get(slot) == change) {
+								view.pending.add(slot);
+							}
 						}
+						outage(ex);
+						return;
 					}
-					outage(ex);
-					return;
+					// Redis answered, but refused the change (a broken counter, say): drop it, once
+					warnOnce("publish:" + ex.getClass().getName(), "Fleet sharing could not publish a change of "
+							+ "provider '" + view.provider.getName() + "' (" + ex.getClass().getSimpleName()
+							+ "); it stays local");
 				}
 			}
 		}
@@ -252,8 +300,8 @@ public class FleetSync implements SmartLifecycle {
 	private Duration keyTtl(FleetEvent.Type type, Duration remaining) {
 		return switch (type) {
 			case OPEN, RESTING, PROBING -> remaining;
-			case FORCED_OPEN, DISABLED -> this.settings.stateTtl();
-			case CLOSED, RECOVERED, ENABLED -> Duration.ZERO;
+			// forced states and the kill switch, and the records that end them, live a state TTL
+			case FORCED_OPEN, DISABLED, CLOSED, RECOVERED, ENABLED -> this.settings.stateTtl();
 		};
 	}
 
@@ -262,24 +310,30 @@ public class FleetSync implements SmartLifecycle {
 		FleetChannel.Snapshot snapshot;
 		try {
 			if (!this.subscribed) {
-				this.channel.subscribe((message) -> execute(() -> received(message)));
+				io(() -> {
+					this.channel.subscribe((message) -> execute(() -> received(message)));
+					return null;
+				});
 				this.subscribed = true;
 			}
-			snapshot = this.channel.read(this.providerNames);
+			snapshot = io(() -> this.channel.read(this.providerNames));
 		}
 		catch (RuntimeException ex) {
 			outage(ex);
 			return;
 		}
-		boolean resumed = connected();
-		if (this.epoch != null && !this.epoch.equals(snapshot.epoch())) {
+		connected();
+		boolean lost = (this.epoch != null && !this.epoch.equals(snapshot.epoch()))
+				|| snapshot.counter() < this.highestVersion;
+		if (lost) {
 			logger.info("Fleet state in Redis was lost (Redis restarted or was flushed); republishing this "
 					+ "instance's provider state");
-			this.views.values().forEach((view) -> view.appliedVersion.clear());
-			republishLocal();
-		}
-		else if (resumed) {
-			republishLocal();
+			this.highestVersion = snapshot.counter();
+			for (ProviderView view : this.views.values()) {
+				view.appliedVersion.clear();
+				keepLearnedState(view);
+			}
+			this.resync = true;
 		}
 		this.epoch = snapshot.epoch();
 		this.lastSync = this.clock.instant();
@@ -288,31 +342,73 @@ public class FleetSync implements SmartLifecycle {
 					Map.of());
 			for (FleetEvent.Slot slot : FleetEvent.Slot.values()) {
 				FleetChannel.Stored value = stored.get(slot);
+				FleetEvent event = null;
 				if (value != null) {
 					long remaining = (value.remaining() != null) ? value.remaining().toMillis() : 0;
-					FleetEvent event = FleetEvent.fromValue(view.provider.getName(), value.value(), remaining);
-					if (event == null || event.type().slot() != slot) {
+					event = FleetEvent.fromValue(view.provider.getName(), value.value(), remaining);
+					if (event == null || event.type().slot() != slot || event.version() > snapshot.counter()) {
 						malformed("key of provider '" + view.provider.getName() + "'", value.value());
-					}
-					else {
-						offer(view, event);
-						renewIfOwn(view, event, value);
+						event = null;
 					}
 				}
-				else {
+				if (this.resync) {
+					settleConflict(view, slot, event);
+				}
+				if (event != null) {
+					offer(view, event);
+					renewIfOwn(view, event, value);
+				}
+				else if (value == null) {
 					cleared(view, slot);
 				}
 			}
+			updateOrigin(view);
+		}
+		if (this.resync) {
+			this.resync = false;
+			republishLocal();
 		}
 		flush();
+	}
+
+	/**
+	 * After an outage: a change this instance made while cut off gives way to a later change
+	 * of the same state in the fleet (one it has not seen), and is published otherwise.
+	 */
+	private void settleConflict(ProviderView view, FleetEvent.Slot slot, @Nullable FleetEvent stored) {
+		if (stored == null || stored.version() <= view.appliedVersion.getOrDefault(slot, 0L)
+				|| stored.instance().equals(this.instanceId)) {
+			return;
+		}
+		synchronized (view) {
+			view.local.remove(slot);
+			view.pending.remove(slot);
+		}
+	}
+
+	/**
+	 * Redis lost its state: a kill switch or forced open this instance learned from the
+	 * fleet is kept and shared again, as this instance's own.
+	 */
+	private void keepLearnedState(ProviderView view) {
+		synchronized (view) {
+			if (view.disabledByFleet && !view.provider.isEnabled()) {
+				view.local.put(FleetEvent.Slot.SWITCH, new LocalChange(FleetEvent.Type.DISABLED, null));
+			}
+			if (view.forcedByFleet && view.provider.getCircuitBreaker().getState() == State.FORCED_OPEN) {
+				view.local.put(FleetEvent.Slot.BREAKER, new LocalChange(FleetEvent.Type.FORCED_OPEN, null));
+			}
+		}
+		view.disabledByFleet = false;
+		view.forcedByFleet = false;
 	}
 
 	/**
 	 * Keep this instance's own kill switch or forced state alive in Redis while it holds:
 	 * it expires a state TTL after the instance stops.
 	 */
-	private void renewIfOwn(ProviderView view, FleetEvent event, FleetChannel.Stored stored) {
-		if (!event.instance().equals(this.instanceId)
+	private void renewIfOwn(ProviderView view, FleetEvent event, FleetChannel.@Nullable Stored stored) {
+		if (stored == null || !event.instance().equals(this.instanceId)
 				|| (event.type() != FleetEvent.Type.DISABLED && event.type() != FleetEvent.Type.FORCED_OPEN)
 				|| stored.remaining() == null
 				|| stored.remaining().compareTo(this.settings.stateTtl().dividedBy(2)) > 0) {
@@ -323,7 +419,18 @@ public class FleetSync implements SmartLifecycle {
 			change = view.local.get(event.type().slot());
 		}
 		if (change != null && change.type() == event.type()) {
-			this.channel.renew(view.provider.getName(), event.type().slot(), stored.value(), this.settings.stateTtl());
+			try {
+				io(() -> {
+					this.channel.renew(view.provider.getName(), event.type().slot(), stored.value(),
+							this.settings.stateTtl());
+					return null;
+				});
+			}
+			catch (RuntimeException ex) {
+				if (isConnectionTrouble(ex)) {
+					outage(ex);
+				}
+			}
 		}
 	}
 
@@ -356,6 +463,7 @@ public class FleetSync implements SmartLifecycle {
 			return;
 		}
 		offer(view, event);
+		updateOrigin(view);
 	}
 
 	/** Apply a remote change unless this instance has applied or made a later one. */
@@ -366,19 +474,21 @@ public class FleetSync implements SmartLifecycle {
 			return;
 		}
 		view.appliedVersion.put(slot, event.version());
+		this.highestVersion = Math.max(this.highestVersion, event.version());
 		if (event.instance().equals(this.instanceId)) {
 			return;
 		}
 		apply(view, event);
 	}
 
-	/** A key is gone: undo a lasting state that came from the fleet with it. */
+	/** A key is gone (its time ran out): undo a lasting state that came from the fleet with it. */
 	private void cleared(ProviderView view, FleetEvent.Slot slot) {
+		String origin = view.origins.getOrDefault(slot, "fleet");
 		if (slot == FleetEvent.Slot.SWITCH && view.disabledByFleet) {
-			apply(view, new FleetEvent(0, "fleet", view.provider.getName(), FleetEvent.Type.ENABLED, Duration.ZERO));
+			apply(view, new FleetEvent(0, origin, view.provider.getName(), FleetEvent.Type.ENABLED, Duration.ZERO));
 		}
 		else if (slot == FleetEvent.Slot.BREAKER && view.forcedByFleet) {
-			apply(view, new FleetEvent(0, "fleet", view.provider.getName(), FleetEvent.Type.CLOSED, Duration.ZERO));
+			apply(view, new FleetEvent(0, origin, view.provider.getName(), FleetEvent.Type.CLOSED, Duration.ZERO));
 		}
 	}
 
@@ -392,7 +502,7 @@ public class FleetSync implements SmartLifecycle {
 				case OPEN -> {
 					State state = breaker.getState();
 					if (state == State.CLOSED || state == State.HALF_OPEN || state == State.OPEN) {
-						breaker.transitionToOpenStateUntil(now.plus(capped(event.duration())).plus(jitter()));
+						breaker.transitionToOpenStateUntil(now.plus(cappedOpen(view, event.duration())).plus(jitter()));
 					}
 				}
 				case PROBING -> {
@@ -410,8 +520,8 @@ public class FleetSync implements SmartLifecycle {
 				case CLOSED -> {
 					if (breaker.getState() != State.CLOSED) {
 						breaker.transitionToClosedState();
+						breaker.reset();
 					}
-					breaker.reset();
 					view.forcedByFleet = false;
 				}
 				case RECOVERED -> {
@@ -421,11 +531,16 @@ public class FleetSync implements SmartLifecycle {
 					}
 				}
 				case DISABLED -> {
-					provider.setEnabled(false);
-					view.disabledByFleet = true;
+					if (provider.isEnabled()) {
+						provider.setEnabled(false);
+						view.disabledByFleet = true;
+					}
 				}
 				case ENABLED -> {
-					provider.setEnabled(true);
+					// a provider this instance's configuration turned off stays off
+					if (!view.configuredOff) {
+						provider.setEnabled(true);
+					}
 					view.disabledByFleet = false;
 				}
 				case RESTING -> provider.rateLimitUntil(now.plus(capped(event.duration())));
@@ -433,7 +548,7 @@ public class FleetSync implements SmartLifecycle {
 		}
 		catch (RuntimeException ex) {
 			logger.warn("Could not apply fleet event " + event.type().wireName() + " of provider '" + provider.getName()
-					+ "': " + ex.getMessage());
+					+ "': " + ex.getClass().getSimpleName());
 			return;
 		}
 		finally {
@@ -443,9 +558,27 @@ public class FleetSync implements SmartLifecycle {
 			// a later change from elsewhere replaces this instance's own: nothing left to republish
 			view.local.remove(event.type().slot());
 			view.pending.remove(event.type().slot());
+			view.origins.put(event.type().slot(), event.instance());
 		}
-		provider.setFleetOrigin(event.instance());
+		updateOrigin(view);
 		count(this.applied, event);
+	}
+
+	/**
+	 * The provider's state source: the instance whose change is in effect, if a shared change
+	 * is (an open or forced breaker, a kill switch, a rest), or none.
+	 */
+	private void updateOrigin(ProviderView view) {
+		Provider provider = view.provider;
+		String origin;
+		synchronized (view) {
+			State state = provider.getCircuitBreaker().getState();
+			String breaker = (state != State.CLOSED) ? view.origins.get(FleetEvent.Slot.BREAKER) : null;
+			String killSwitch = !provider.isEnabled() ? view.origins.get(FleetEvent.Slot.SWITCH) : null;
+			String rest = provider.isRateLimited(this.clock) ? view.origins.get(FleetEvent.Slot.REST) : null;
+			origin = (breaker != null) ? breaker : (killSwitch != null) ? killSwitch : rest;
+		}
+		provider.setFleetOrigin(origin);
 	}
 
 	/** Between half and all of the recovery jitter: the opener's head start is at least half. */
@@ -454,14 +587,61 @@ public class FleetSync implements SmartLifecycle {
 		return Duration.ofMillis(most / 2 + ThreadLocalRandom.current().nextLong(most - most / 2 + 1));
 	}
 
+	/** A remote rest or probe, capped by the local maximum. */
 	private Duration capped(Duration duration) {
 		return (duration.compareTo(this.settings.maxSharedDuration()) > 0) ? this.settings.maxSharedDuration()
 				: duration;
 	}
 
-	private boolean connected() {
+	/** A remote open, capped by the local breaker's longest open (and at least the local maximum). */
+	private Duration cappedOpen(ProviderView view, Duration duration) {
+		Duration cap = (view.longestOpen.compareTo(this.settings.maxSharedDuration()) > 0) ? view.longestOpen
+				: this.settings.maxSharedDuration();
+		return (duration.compareTo(cap) > 0) ? cap : duration;
+	}
+
+	/**
+	 * Run one round trip on the I/O thread, bounded by the command timeout: a stalled Redis is
+	 * an outage within it, whatever the connection's own timeout.
+	 */
+	private <T> T io(Callable<T> call) {
+		Future<?> previous = this.pendingIo;
+		if (previous != null && !previous.isDone()) {
+			throw new FleetTimeoutException();
+		}
+		Future<T> future;
+		try {
+			future = this.io.submit(call);
+		}
+		catch (RejectedExecutionException ex) {
+			throw new FleetTimeoutException();
+		}
+		this.pendingIo = future;
+		try {
+			return future.get(this.settings.commandTimeout().toMillis(), TimeUnit.MILLISECONDS);
+		}
+		catch (TimeoutException ex) {
+			throw new FleetTimeoutException();
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new FleetTimeoutException();
+		}
+		catch (ExecutionException ex) {
+			if (ex.getCause() instanceof RuntimeException runtime) {
+				throw runtime;
+			}
+			throw new IllegalStateException(ex.getCause());
+		}
+	}
+
+	private boolean isConnectionTrouble(RuntimeException ex) {
+		return ex instanceof FleetTimeoutException || this.channel.isConnectionFailure(ex);
+	}
+
+	private void connected() {
 		if (this.status == Status.CONNECTED) {
-			return false;
+			return;
 		}
 		boolean wasDown = this.status == Status.UNREACHABLE;
 		this.status = Status.CONNECTED;
@@ -469,12 +649,13 @@ public class FleetSync implements SmartLifecycle {
 		if (wasDown) {
 			logger.info("Fleet sharing resumed: Redis is reachable again");
 		}
-		return wasDown;
 	}
 
 	private void outage(RuntimeException ex) {
 		this.subscribed = false;
-		if (this.status == Status.UNREACHABLE) {
+		this.resync = true;
+		if (!this.running || this.status == Status.UNREACHABLE) {
+			// stopping, or already known
 			return;
 		}
 		this.status = Status.UNREACHABLE;
@@ -485,8 +666,12 @@ public class FleetSync implements SmartLifecycle {
 	}
 
 	private void malformed(String what, String value) {
-		if (this.malformedSeen.size() < 100 && this.malformedSeen.add(what + "=" + value)) {
-			logger.warn("Ignoring a malformed fleet " + what + " in Redis (length " + value.length() + ")");
+		warnOnce(what + "=" + value, "Ignoring a malformed fleet " + what + " in Redis (length " + value.length() + ")");
+	}
+
+	private void warnOnce(String key, String message) {
+		if (this.malformedSeen.size() < 100 && this.malformedSeen.add(key)) {
+			logger.warn(message);
 		}
 	}
 
@@ -505,6 +690,7 @@ public class FleetSync implements SmartLifecycle {
 		}
 		if (this.executor.isShutdown()) {
 			this.executor = newExecutor();
+			this.io = newIo();
 		}
 		this.running = true;
 		this.statusSince = this.clock.instant();
@@ -517,7 +703,9 @@ public class FleetSync implements SmartLifecycle {
 			refresh();
 		}
 		catch (RuntimeException ex) {
-			logger.warn("Fleet refresh failed: " + ex.getClass().getSimpleName());
+			if (this.running) {
+				logger.warn("Fleet refresh failed: " + ex.getClass().getSimpleName());
+			}
 		}
 	}
 
@@ -531,7 +719,13 @@ public class FleetSync implements SmartLifecycle {
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 		}
-		this.channel.close();
+		this.io.shutdownNow();
+		try {
+			this.channel.close();
+		}
+		catch (RuntimeException ex) {
+			// the connection is gone already
+		}
 		this.subscribed = false;
 	}
 
@@ -618,20 +812,35 @@ public class FleetSync implements SmartLifecycle {
 	 *
 	 * @param refreshInterval how often the stored state is re-read (the backstop of the
 	 * subscription, and how soon sharing resumes after an outage)
-	 * @param stateTtl how long a kill switch or a forced breaker state lives in Redis without
-	 * being set again
-	 * @param recoveryJitter the most a remote open lasts longer than on the instance that
-	 * opened it, so the fleet does not probe at once
-	 * @param maxSharedDuration the longest remote open or rest applied
+	 * @param stateTtl how long a kill switch or a forced breaker state lives in Redis once
+	 * the instance that set it stops renewing it
+	 * @param recoveryJitter how much longer a remote open lasts than on the instance that
+	 * opened it: between half and all of this, at random
+	 * @param maxSharedDuration the longest remote rest or probe applied (remote opens are
+	 * capped by the local breaker's longest open, if longer)
+	 * @param commandTimeout the longest wait for one round trip to Redis
 	 */
 	public record Settings(Duration refreshInterval, Duration stateTtl, Duration recoveryJitter,
-			Duration maxSharedDuration) {
+			Duration maxSharedDuration, Duration commandTimeout) {
 
 		public Settings {
 			Assert.isTrue(refreshInterval.compareTo(Duration.ZERO) > 0, "'refreshInterval' must be positive");
 			Assert.isTrue(stateTtl.compareTo(Duration.ZERO) > 0, "'stateTtl' must be positive");
 			Assert.isTrue(!recoveryJitter.isNegative(), "'recoveryJitter' must not be negative");
 			Assert.isTrue(maxSharedDuration.compareTo(Duration.ZERO) > 0, "'maxSharedDuration' must be positive");
+			Assert.isTrue(commandTimeout.compareTo(Duration.ZERO) > 0, "'commandTimeout' must be positive");
+		}
+
+		/**
+		 * Settings with a command timeout of one second.
+		 * @param refreshInterval the re-read interval
+		 * @param stateTtl the life of forced states and kill switches in Redis
+		 * @param recoveryJitter the most a remote open lasts longer
+		 * @param maxSharedDuration the longest remote rest or probe applied
+		 */
+		public Settings(Duration refreshInterval, Duration stateTtl, Duration recoveryJitter,
+				Duration maxSharedDuration) {
+			this(refreshInterval, stateTtl, recoveryJitter, maxSharedDuration, Duration.ofSeconds(1));
 		}
 
 	}
@@ -649,8 +858,19 @@ public class FleetSync implements SmartLifecycle {
 			long outages) {
 	}
 
+	/** A round trip to Redis that did not end within the command timeout. */
+	private static final class FleetTimeoutException extends RuntimeException {
+
+		private static final long serialVersionUID = 1L;
+
+		FleetTimeoutException() {
+			super("Redis did not answer within the fleet's command timeout", null, false, false);
+		}
+
+	}
+
 	/** A change made on this instance, kept to publish (again) while it holds. */
-	private record LocalChange(FleetEvent.Type type, @Nullable Instant expires, Duration duration) {
+	private record LocalChange(FleetEvent.Type type, @Nullable Instant expires) {
 
 		boolean expired(Clock clock) {
 			return this.expires != null && !clock.instant().isBefore(this.expires);
@@ -675,11 +895,22 @@ public class FleetSync implements SmartLifecycle {
 		/** Per slot, the version of the latest change applied or made here. */
 		final Map<FleetEvent.Slot, Long> appliedVersion = new ConcurrentHashMap<>();
 
+		/** Guarded by {@code this}. */
 		final Map<FleetEvent.Slot, LocalChange> local = new EnumMap<>(FleetEvent.Slot.class);
 
-		final Set<FleetEvent.Slot> pending = java.util.EnumSet.noneOf(FleetEvent.Slot.class);
+		/** Guarded by {@code this}. */
+		final Set<FleetEvent.Slot> pending = EnumSet.noneOf(FleetEvent.Slot.class);
 
-		final java.util.concurrent.atomic.AtomicInteger openAttempts = new java.util.concurrent.atomic.AtomicInteger();
+		/** Guarded by {@code this}: per slot, the instance whose change is in effect. */
+		final Map<FleetEvent.Slot, String> origins = new EnumMap<>(FleetEvent.Slot.class);
+
+		final AtomicInteger openAttempts = new AtomicInteger();
+
+		/** The local breaker's longest open: the cap of a remote open. */
+		final Duration longestOpen;
+
+		/** Turned off by this instance's configuration, and not switched since. */
+		volatile boolean configuredOff;
 
 		volatile boolean disabledByFleet;
 
@@ -687,6 +918,13 @@ public class FleetSync implements SmartLifecycle {
 
 		ProviderView(Provider provider) {
 			this.provider = provider;
+			this.configuredOff = !provider.isEnabled();
+			long longest = 0;
+			var waits = provider.getCircuitBreaker().getCircuitBreakerConfig().getWaitIntervalFunctionInOpenState();
+			for (int attempt = 1; attempt <= 32; attempt++) {
+				longest = Math.max(longest, waits.apply(attempt));
+			}
+			this.longestOpen = Duration.ofMillis(longest);
 		}
 
 	}

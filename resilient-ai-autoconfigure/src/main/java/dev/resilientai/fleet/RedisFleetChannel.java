@@ -53,8 +53,8 @@ public class RedisFleetChannel implements FleetChannel {
 	@SuppressWarnings({ "rawtypes", "unchecked" })
 	private static final RedisScript<List<String>> READ = (RedisScript) new DefaultRedisScript<>("""
 			redis.call('SET', KEYS[1], ARGV[1], 'NX')
-			local out = { redis.call('GET', KEYS[1]) }
-			for i = 2, #KEYS do
+			local out = { redis.call('GET', KEYS[1]), tostring(redis.call('GET', KEYS[2]) or '0') }
+			for i = 3, #KEYS do
 			  local value = redis.call('GET', KEYS[i])
 			  if value then
 			    out[#out + 1] = value
@@ -119,17 +119,18 @@ public class RedisFleetChannel implements FleetChannel {
 	public Snapshot read(List<String> providers) {
 		List<String> keys = new ArrayList<>();
 		keys.add(this.keyBase + "epoch");
+		keys.add(this.keyBase + "version");
 		for (String provider : providers) {
 			for (FleetEvent.Slot slot : FleetEvent.Slot.values()) {
 				keys.add(key(provider, slot));
 			}
 		}
 		List<String> result = this.redis.execute(READ, keys, newEpoch());
-		if (result == null || result.size() != 1 + 2 * (keys.size() - 1)) {
+		if (result == null || result.size() != 2 + 2 * (keys.size() - 2)) {
 			throw new IllegalStateException("Redis returned an unexpected answer to the fleet's read");
 		}
 		Map<String, Map<FleetEvent.Slot, Stored>> values = new LinkedHashMap<>();
-		int index = 1;
+		int index = 2;
 		for (String provider : providers) {
 			Map<FleetEvent.Slot, Stored> slots = new EnumMap<>(FleetEvent.Slot.class);
 			for (FleetEvent.Slot slot : FleetEvent.Slot.values()) {
@@ -141,7 +142,7 @@ public class RedisFleetChannel implements FleetChannel {
 			}
 			values.put(provider, slots);
 		}
-		return new Snapshot(result.get(0), values);
+		return new Snapshot(result.get(0), Math.max(0, parseLong(result.get(1))), values);
 	}
 
 	@Override
@@ -157,6 +158,24 @@ public class RedisFleetChannel implements FleetChannel {
 			throw ex;
 		}
 		this.subscription = connection;
+	}
+
+	@Override
+	public boolean isConnectionFailure(RuntimeException failure) {
+		for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+			if (cause instanceof org.springframework.dao.DataAccessResourceFailureException
+					|| cause instanceof org.springframework.dao.QueryTimeoutException
+					|| cause instanceof io.lettuce.core.RedisConnectionException
+					|| cause instanceof io.lettuce.core.RedisCommandTimeoutException
+					|| cause instanceof io.lettuce.core.RedisCommandInterruptedException
+					|| cause instanceof java.io.IOException) {
+				return true;
+			}
+			if (cause.getCause() == cause) {
+				break;
+			}
+		}
+		return false;
 	}
 
 	@Override
