@@ -144,6 +144,11 @@ class ProviderFactory {
 			if (config.getRequireEndMarker() != null) {
 				provider.setEndMarkerRequired(config.getRequireEndMarker());
 			}
+			if (config.getNativeStructuredOutput() == null
+					&& config.getType() == ResilientAiProperties.ProviderType.OPENAI_COMPATIBLE) {
+				// not every server speaking OpenAI's protocol takes response_format's json_schema
+				provider.setNativeStructuredOutput(false);
+			}
 			if (config.getNativeStructuredOutput() != null) {
 				provider.setNativeStructuredOutput(config.getNativeStructuredOutput());
 				if (config.getNativeStructuredOutput() && !provider.isNativeStructuredOutput()) {

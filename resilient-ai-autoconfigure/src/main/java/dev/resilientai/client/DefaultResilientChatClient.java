@@ -113,7 +113,7 @@ public class DefaultResilientChatClient implements ResilientChatClient {
 		@Override
 		public RequestSpec advisors(Consumer<AdvisorSpec> consumer) {
 			Assert.notNull(consumer, "consumer cannot be null");
-			this.delegate.advisors((spec) -> consumer.accept(new RecordingAdvisorSpec(spec, this)));
+			this.delegate.advisors((spec) -> consumer.accept(new RecordingAdvisorSpec(spec, this::named)));
 			return this;
 		}
 
@@ -298,8 +298,17 @@ public class DefaultResilientChatClient implements ResilientChatClient {
 
 		@Override
 		public Builder defaultAdvisors(Consumer<AdvisorSpec> advisorSpecConsumer) {
-			this.delegate.defaultAdvisors(advisorSpecConsumer);
+			Assert.notNull(advisorSpecConsumer, "advisorSpecConsumer cannot be null");
+			// a data-class param among the defaults is a default class of the client's requests
+			this.delegate.defaultAdvisors(
+					(spec) -> advisorSpecConsumer.accept(new RecordingAdvisorSpec(spec, this::namedDefault)));
 			return this;
+		}
+
+		private void namedDefault(@Nullable Object dataClass) {
+			if (dataClass instanceof String name && !name.isBlank()) {
+				this.defaults = this.defaults.with(RoutingContext.of(name));
+			}
 		}
 
 		@Override
@@ -311,6 +320,9 @@ public class DefaultResilientChatClient implements ResilientChatClient {
 		@Override
 		public Builder defaultOptions(ChatOptions.Builder chatOptions) {
 			this.delegate.defaultOptions(chatOptions);
+			if (chatOptions instanceof FailoverChatOptions.Builder failover) {
+				failover.clone().build().getDataClasses().forEach(this::namedDefault);
+			}
 			return this;
 		}
 
@@ -417,13 +429,14 @@ public class DefaultResilientChatClient implements ResilientChatClient {
 	 * Notes the data class a caller sets as an advisor param, so that it is current from the
 	 * request's entry, before any advisor runs.
 	 */
-	private record RecordingAdvisorSpec(AdvisorSpec delegate, DefaultRequestSpec request) implements AdvisorSpec {
+	private record RecordingAdvisorSpec(AdvisorSpec delegate, Consumer<@Nullable Object> named)
+			implements AdvisorSpec {
 
 		@Override
 		public AdvisorSpec param(String key, Object value) {
 			this.delegate.param(key, value);
 			if (DATA_CLASS.equals(key)) {
-				this.request.named(value);
+				this.named.accept(value);
 			}
 			return this;
 		}
@@ -431,7 +444,7 @@ public class DefaultResilientChatClient implements ResilientChatClient {
 		@Override
 		public AdvisorSpec params(Map<String, Object> params) {
 			this.delegate.params(params);
-			this.request.named(params.get(DATA_CLASS));
+			this.named.accept(params.get(DATA_CLASS));
 			return this;
 		}
 

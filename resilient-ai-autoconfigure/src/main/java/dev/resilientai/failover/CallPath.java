@@ -287,6 +287,14 @@ final class CallPath {
 			}
 			Classification classification = timedOut ? new Classification(ErrorKind.TIMEOUT, null, null)
 					: empty ? new Classification(ErrorKind.INVALID_RESPONSE, null, null) : this.failures.classify(failure);
+			if (classification.kind() == ErrorKind.INVALID_REQUEST && provider.sendsSchemaNatively(prompt)) {
+				// the provider refused the schema resilient-ai chose to send natively: not the
+				// caller's request at fault, nor the provider's health
+				permit.released();
+				return new Outcome(null, failure,
+						new Classification(ErrorKind.INVALID_RESPONSE, classification.httpStatus(), null), duration,
+						false);
+			}
 			if (timedOut && timeoutNanos < provider.getTimeout().toNanos()) {
 				// cut short by the request's deadline, not by the provider's own timeout:
 				// nothing to hold against the provider

@@ -96,10 +96,12 @@ public class FailoverChatModel implements ChatModel {
 					String name = tool.getToolDefinition().name();
 					ToolCallback known = tools.putIfAbsent(name, tool);
 					if (known != null && !known.equals(tool)
-							&& !known.getToolDefinition().equals(tool.getToolDefinition())) {
+							&& !(known.getToolDefinition().equals(tool.getToolDefinition())
+									&& known.getToolMetadata().equals(tool.getToolMetadata())
+									&& known.getClass() == tool.getClass())) {
 						throw new IllegalStateException("Providers '" + toolOwners.get(name) + "' and '"
 								+ provider.getName() + "' declare different default tools named '" + name
-								+ "' (their descriptions or input schemas differ): give them different names, "
+								+ "' (their descriptions, input schemas or metadata differ): give them different names, "
 								+ "or declare the tool once on the ChatClient (defaultTools) instead of on the models");
 					}
 					toolOwners.putIfAbsent(name, provider.getName());
@@ -118,6 +120,15 @@ public class FailoverChatModel implements ChatModel {
 			}
 		}
 		FailoverChatOptions.Builder builder = FailoverChatOptions.builder();
+		Set<ToolCallback> shared = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+		for (Provider provider : providers) {
+			if (provider.getModel().getOptions() instanceof ToolCallingChatOptions defaults
+					&& defaults.getToolCallbacks() != null) {
+				shared.addAll(defaults.getToolCallbacks());
+			}
+		}
+		Set<ToolCallback> sharedView = java.util.Collections.unmodifiableSet(shared);
+		providers.forEach((provider) -> provider.setSharedDefaultTools(sharedView));
 		if (!tools.isEmpty()) {
 			builder.toolCallbacks(new ArrayList<>(tools.values()));
 		}

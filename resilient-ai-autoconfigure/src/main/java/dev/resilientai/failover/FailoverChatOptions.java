@@ -235,9 +235,21 @@ public final class FailoverChatOptions extends DefaultToolCallingChatOptions imp
 					this.outputSchema = failover.outputSchema;
 				}
 			}
+			else if (other instanceof org.springframework.ai.model.tool.DefaultStructuredOutputChatOptions.Builder<?>) {
+				// Spring AI's portable structured-output options: their schema is the request's
+				ChatOptions portable = other.clone().build();
+				if (portable instanceof StructuredOutputChatOptions structured && structured.getOutputSchema() != null) {
+					this.outputSchema = structured.getOutputSchema();
+				}
+			}
 			else if (other.getClass() != DefaultChatOptionsBuilder.class
 					&& other.getClass() != DefaultToolCallingChatOptions.Builder.class) {
-				this.providerSpecific.add(other.clone().build());
+				// its portable part (tools included) is combined above; the copy keeps the rest
+				ChatOptions.Builder<?> copy = other.clone();
+				if (copy instanceof org.springframework.ai.model.tool.ToolCallingChatOptions.Builder<?> tools) {
+					tools.toolCallbacks((List<ToolCallback>) null);
+				}
+				this.providerSpecific.add(copy.build());
 			}
 			return this;
 		}

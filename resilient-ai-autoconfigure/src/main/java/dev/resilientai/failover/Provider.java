@@ -51,6 +51,8 @@ public final class Provider {
 	private volatile boolean enabled;
 
 	/** Spring AI models whose wire formats always end a stream with an end marker. */
+	private static final String ANTHROPIC_OPTIONS = "org.springframework.ai.anthropic.AnthropicChatOptions$Builder";
+
 	private static final Set<String> END_MARKED_MODELS = Set.of("org.springframework.ai.openai.OpenAiChatModel",
 			"org.springframework.ai.anthropic.AnthropicChatModel", "org.springframework.ai.ollama.OllamaChatModel");
 
@@ -187,17 +189,23 @@ public final class Provider {
 			return prompt;
 		}
 		ChatOptions own = this.model.getOptions();
-		ChatOptions.Builder<?> options = (own != null) ? own.mutate() : ToolCallingChatOptions.builder();
+		ChatOptions.Builder<?> options = (own instanceof ToolCallingChatOptions) ? own.mutate()
+				: (own != null) ? ToolCallingChatOptions.builder().combineWith(own.mutate())
+						: ToolCallingChatOptions.builder();
 		String outputSchema = null;
 		if (requested != null) {
+			ChatOptions.Builder<?> portable = requested.mutate().model(null);
 			if (requested instanceof ToolCallingChatOptions tools && tools.getToolCallbacks() != null
-					&& options instanceof ToolCallingChatOptions.Builder<?> toolOptions) {
-				// the request's tools replace the model's defaults, as a ChatClient's do: the
-				// failover model's defaults already hold every provider's default tools
+					&& options instanceof ToolCallingChatOptions.Builder<?> toolOptions
+					&& portable instanceof ToolCallingChatOptions.Builder<?> requestTools) {
+				// the request's tools replace the model's defaults, as a ChatClient's do; of the
+				// other providers' default tools (in the failover model's defaults, so that the
+				// tool loop knows them) this provider gets none: only its own model's
 				toolOptions.toolCallbacks((List<ToolCallback>) null);
+				requestTools.toolCallbacks(withoutOthersDefaults(tools.getToolCallbacks(), own));
 			}
 			// portable options, and options of this provider's own type given directly
-			options.combineWith(requested.mutate().model(null));
+			options.combineWith(portable);
 			if (requested instanceof FailoverChatOptions failover && own != null) {
 				for (ChatOptions specific : failover.getProviderSpecificOptions()) {
 					if (specific.getClass() == own.getClass()) {
@@ -205,19 +213,21 @@ public final class Provider {
 					}
 				}
 			}
-			if (requested instanceof StructuredOutputChatOptions structured) {
-				outputSchema = structured.getOutputSchema();
+			if (requested instanceof FailoverChatOptions failover) {
+				// only the failover options' own schema: another kind's field (Ollama's "json"
+				// format, say) is not a schema for every provider
+				outputSchema = failover.getOutputSchema();
 			}
 		}
 		boolean formatInstructions = false;
 		if (outputSchema != null) {
-			if (this.nativeStructuredOutput && options instanceof StructuredOutputChatOptions.Builder<?> structured) {
+			if (this.nativeStructuredOutput && options instanceof StructuredOutputChatOptions.Builder<?> structured
+					&& !(ANTHROPIC_OPTIONS.equals(options.getClass().getName()) && outputSchema.contains("\"$ref\""))) {
 				structured.outputSchema(outputSchema);
 			}
 			else {
-				if (options instanceof StructuredOutputChatOptions.Builder<?> structured) {
-					structured.outputSchema(null);
-				}
+				// Spring AI's Anthropic options drop a schema's $defs but keep its $refs: a schema
+				// with references goes to Anthropic as format instructions
 				formatInstructions = true;
 			}
 		}
@@ -230,6 +240,47 @@ public final class Provider {
 			return withFormatInstructions(adapted.build(), outputSchema);
 		}
 		return adapted.build();
+	}
+
+	/**
+	 * Whether this provider's request for the given prompt carries the request's output
+	 * schema natively: if the provider rejects it as a bad request, the request is not the
+	 * caller's fault, and moves on.
+	 * @param prompt the prompt as the failover model received it
+	 * @return {@code true} if a schema was sent natively
+	 */
+	boolean sendsSchemaNatively(Prompt prompt) {
+		return this.nativeStructuredOutput && prompt.getOptions() instanceof FailoverChatOptions failover
+				&& failover.getOutputSchema() != null;
+	}
+
+	/** The default tools of every provider's model, by identity (see {@link FailoverChatModel}). */
+	private volatile Set<ToolCallback> sharedDefaultTools = Set.of();
+
+	void setSharedDefaultTools(Set<ToolCallback> tools) {
+		this.sharedDefaultTools = tools;
+	}
+
+	/**
+	 * The request's tools without the default tools of other providers' models: a provider
+	 * is offered its own model's defaults and the tools the request or client named.
+	 */
+	private List<ToolCallback> withoutOthersDefaults(List<ToolCallback> tools, @Nullable ChatOptions own) {
+		Set<ToolCallback> shared = this.sharedDefaultTools;
+		if (shared.isEmpty()) {
+			return tools;
+		}
+		Set<String> ownNames = new java.util.HashSet<>();
+		if (own instanceof ToolCallingChatOptions ownTools && ownTools.getToolCallbacks() != null) {
+			ownTools.getToolCallbacks().forEach((tool) -> ownNames.add(tool.getToolDefinition().name()));
+		}
+		List<ToolCallback> offered = new ArrayList<>(tools.size());
+		for (ToolCallback tool : tools) {
+			if (!shared.contains(tool) || ownNames.contains(tool.getToolDefinition().name())) {
+				offered.add(tool);
+			}
+		}
+		return offered;
 	}
 
 	/**

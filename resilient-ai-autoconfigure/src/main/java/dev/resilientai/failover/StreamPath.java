@@ -268,6 +268,14 @@ final class StreamPath {
 		}
 		Classification classification = (failure instanceof IncompleteStreamException incomplete)
 				? new Classification(incomplete.kind, null, null) : this.failures.classify(failure);
+		if (delivered == 0 && classification.kind() == ErrorKind.INVALID_REQUEST
+				&& provider.sendsSchemaNatively(state.prompt)) {
+			// the provider refused the schema resilient-ai chose to send natively: move on
+			state.trace.failed(ProviderAttempt.failure(provider.getName(), ErrorKind.INVALID_RESPONSE,
+					classification.httpStatus(), duration));
+			permit.released();
+			return onFailover.get();
+		}
 		state.trace.failed(ProviderAttempt.failure(provider.getName(), classification.kind(),
 				classification.httpStatus(), duration));
 		// a wait cut short by the request's deadline says nothing against the provider
