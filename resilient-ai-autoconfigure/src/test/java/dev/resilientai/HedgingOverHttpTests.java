@@ -157,6 +157,12 @@ class HedgingOverHttpTests {
 			.containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("openai", ProviderAttempt.Outcome.CANCELLED),
 					org.assertj.core.groups.Tuple.tuple("anthropic", ProviderAttempt.Outcome.SUCCESS));
 		assertThat(this.executor.getHedging().wonCount("anthropic")).isPositive();
+		io.micrometer.core.instrument.MeterRegistry meters = this.context
+			.getBean(io.micrometer.core.instrument.MeterRegistry.class);
+		assertThat(meters.get("resilient.ai.hedges").tags("provider", "anthropic", "outcome", "won")
+			.functionCounter().count()).isPositive();
+		assertThat(meters.get("resilient.ai.hedges").tags("provider", "openai", "outcome", "cancelled")
+			.functionCounter().count()).isPositive();
 	}
 
 	@Test

@@ -44,6 +44,37 @@ public final class ResilientAiMetricsAutoConfiguration {
 		return new ResilientAiRoutingGauges(executor, Clock.systemUTC());
 	}
 
+	/**
+	 * Hedged attempts per provider: started, won (answered first) and cancelled (lost).
+	 */
+	@Bean
+	@ConditionalOnBean(FailoverExecutor.class)
+	io.micrometer.core.instrument.binder.MeterBinder resilientAiHedgeMetrics(FailoverExecutor executor) {
+		return (registry) -> {
+			dev.resilientai.failover.Hedging hedging = executor.getHedging();
+			if (!hedging.isEnabled()) {
+				return;
+			}
+			for (var provider : executor.getProviders()) {
+				String name = provider.getName();
+				hedgeCounter(registry, hedging, name, "started", (h) -> h.startedCount(name));
+				hedgeCounter(registry, hedging, name, "won", (h) -> h.wonCount(name));
+				hedgeCounter(registry, hedging, name, "cancelled", (h) -> h.cancelledCount(name));
+			}
+		};
+	}
+
+	// the registry holds the Hedging weakly; the executor keeps it alive
+	private static void hedgeCounter(MeterRegistry registry, dev.resilientai.failover.Hedging hedging,
+			String provider, String outcome, java.util.function.ToLongFunction<dev.resilientai.failover.Hedging> count) {
+		io.micrometer.core.instrument.FunctionCounter
+			.builder("resilient.ai.hedges", hedging, (h) -> count.applyAsLong(h))
+			.description("Hedged attempts: sent to a second provider (started), answered first (won), "
+					+ "attempts cut short because the other answered first (cancelled)")
+			.tags("provider", provider, "outcome", outcome)
+			.register(registry);
+	}
+
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnClass(TaggedCircuitBreakerMetrics.class)
 	@ConditionalOnProperty(name = "resilience4j.circuitbreaker.metrics.enabled", matchIfMissing = true)
