@@ -52,4 +52,20 @@ public final class ProviderAvailability {
 		return serving;
 	}
 
+	/**
+	 * Return, per data class, how many distinct fault domains the providers that would serve
+	 * it now run in.
+	 * @param executor the failover loop
+	 * @param clock the clock
+	 * @return the number of fault domains per data class
+	 */
+	public static Map<String, Integer> faultDomains(FailoverExecutor executor, Clock clock) {
+		Map<String, Integer> domains = new LinkedHashMap<>();
+		Map<String, Provider> byName = new LinkedHashMap<>();
+		executor.getProviders().forEach((provider) -> byName.put(provider.getName(), provider));
+		servingProviders(executor, clock).forEach((dataClass, names) -> domains.put(dataClass,
+				(int) names.stream().map((name) -> byName.get(name).getFaultDomain()).distinct().count()));
+		return domains;
+	}
+
 }

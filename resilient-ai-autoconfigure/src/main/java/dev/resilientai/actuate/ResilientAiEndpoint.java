@@ -66,6 +66,7 @@ public class ResilientAiEndpoint {
 			providers.add(state(provider));
 		}
 		return new RoutingTable(providers, ProviderAvailability.servingProviders(this.executor, this.clock),
+				ProviderAvailability.faultDomains(this.executor, this.clock),
 				(this.fleet != null) ? this.fleet.status() : null);
 	}
 
@@ -142,7 +143,8 @@ public class ResilientAiEndpoint {
 				provider.getAllowedDataClasses(), breaker.getState().name(), breaker.getMetrics().getFailureRate(),
 				provider.isEnabled(),
 				(resting && provider.getRateLimitedUntil() != null) ? provider.getRateLimitedUntil().toString() : null,
-				ProviderAvailability.isAvailable(provider, this.clock), ResilientAiHealthContributor.stateSource(provider));
+				ProviderAvailability.isAvailable(provider, this.clock), ResilientAiHealthContributor.stateSource(provider),
+				provider.getFaultDomainLabel());
 	}
 
 	/**
@@ -150,10 +152,12 @@ public class ResilientAiEndpoint {
 	 *
 	 * @param providers the providers in the order they are tried
 	 * @param servingNow per data class, the providers that would serve it now
+	 * @param faultDomainsNow per data class, how many distinct fault domains those providers
+	 * run in
 	 * @param fleet this instance's fleet sharing, or {@code null} when it is off
 	 */
 	public record RoutingTable(List<ProviderState> providers, Map<String, List<String>> servingNow,
-			FleetSync.@Nullable FleetStatus fleet) {
+			Map<String, Integer> faultDomainsNow, FleetSync.@Nullable FleetStatus fleet) {
 	}
 
 	/**
@@ -170,10 +174,11 @@ public class ResilientAiEndpoint {
 	 * @param available whether it would be tried now
 	 * @param stateSource {@code local}, or {@code fleet:<instance>} when another instance's
 	 * shared change set the provider's state (see {@code resilient-ai.fleet.enabled})
+	 * @param faultDomain its {@code fault-domain} label, or {@code null} (a domain of its own)
 	 */
 	public record ProviderState(String name, int priority, String timeout, @Nullable Set<String> allowedDataClasses,
 			String breakerState, float failureRate, boolean enabled, @Nullable String rateLimitedUntil,
-			boolean available, String stateSource) {
+			boolean available, String stateSource, @Nullable String faultDomain) {
 	}
 
 }

@@ -133,7 +133,10 @@ public class ResilientAiHealthContributor implements CompositeHealthContributor 
 			.map(Map.Entry::getKey)
 			.toList();
 		Health.Builder health = unservable.isEmpty() ? Health.up() : Health.down();
-		return health.withDetail("serving", serving).withDetail("unservable", unservable).build();
+		return health.withDetail("serving", serving)
+			.withDetail("unservable", unservable)
+			.withDetail("faultDomains", ProviderAvailability.faultDomains(executor, clock))
+			.build();
 	}
 
 	@Override

@@ -141,6 +141,7 @@ class ProviderFactory {
 			String breakerConfig = breakerConfigName(name);
 			Provider provider = new Provider(name, priority, timeout, config.isEnabled(), model,
 					circuitBreaker(name, timeout), bulkhead(name), allowed);
+			provider.setFaultDomain(config.getFaultDomain());
 			if (config.getRequireEndMarker() != null) {
 				provider.setEndMarkerRequired(config.getRequireEndMarker());
 			}

@@ -143,7 +143,34 @@ public final class ResilientAiAutoConfiguration {
 			executor.setHedging(dev.resilientai.failover.Hedging.of(hedging.getDelay(), hedging.getMaxRatio()));
 		}
 		RoutingSummary.log(executor.getProviders(), providerFactory.origins(), settings.timeout());
+		warnAboutSingleFaultDomains(executor);
 		return executor;
+	}
+
+	/**
+	 * With fault domains labelled, name each data class whose providers all run in one
+	 * fault domain: an outage of it leaves the class no provider.
+	 */
+	private static void warnAboutSingleFaultDomains(FailoverExecutor executor) {
+		List<Provider> providers = executor.getProviders();
+		if (providers.stream().allMatch((provider) -> provider.getFaultDomainLabel() == null)) {
+			return;
+		}
+		DataClassPolicy policy = executor.getPolicy();
+		List<String> classes = policy.isEnforced() ? policy.getClasses() : List.of(policy.getDefaultClass());
+		org.apache.commons.logging.Log log = org.apache.commons.logging.LogFactory.getLog("dev.resilientai");
+		for (String dataClass : classes) {
+			List<String> domains = providers.stream()
+				.filter((provider) -> provider.isEnabled() && provider.isAllowed(dataClass))
+				.map(Provider::getFaultDomain)
+				.distinct()
+				.toList();
+			if (domains.size() == 1) {
+				log.warn("Data class '" + dataClass + "' is served by a single fault domain ('" + domains.get(0)
+						+ "'): an outage of it leaves " + dataClass + " requests no provider. Allow a provider of "
+						+ "another fault domain for it (resilient-ai.providers.<name>.allowed-data-classes)");
+			}
+		}
 	}
 
 	@Bean

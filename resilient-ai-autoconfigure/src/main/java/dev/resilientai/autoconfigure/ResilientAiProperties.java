@@ -438,6 +438,22 @@ public class ResilientAiProperties {
 		 */
 		private @Nullable Boolean nativeStructuredOutput;
 
+		/**
+		 * A free-form label of the infrastructure the provider runs on (aws-us-east-1,
+		 * on-prem). After a provider fails (connection, timeout, 5xx, overload), the next
+		 * attempt prefers providers of another fault domain. Without a label the provider is
+		 * a domain of its own.
+		 */
+		private @Nullable String faultDomain;
+
+		public @Nullable String getFaultDomain() {
+			return this.faultDomain;
+		}
+
+		public void setFaultDomain(@Nullable String faultDomain) {
+			this.faultDomain = faultDomain;
+		}
+
 		public @Nullable Boolean getNativeStructuredOutput() {
 			return this.nativeStructuredOutput;
 		}

@@ -72,8 +72,12 @@ final class CallPath {
 		}
 		// providers a hedge has called already: the loop does not call them again
 		Set<Provider> hedged = hedgeable ? ConcurrentHashMap.newKeySet() : Set.of();
-		for (int index = 0; index < eligible.size(); index++) {
-			Provider provider = eligible.get(index);
+		// after an infrastructure failure, providers of another fault domain come first
+		List<Provider> order = eligible;
+		Set<String> failedDomains = new java.util.HashSet<>(2);
+		for (int index = 0; index < order.size(); index++) {
+			Provider provider = order.get(index);
+			ErrorKind failedKind = null;
 			if (hedged.contains(provider)) {
 				continue;
 			}
@@ -95,8 +99,8 @@ final class CallPath {
 				int calls = trace.startCall();
 				long timeoutNanos = Math.min(provider.getTimeout().toNanos(), remaining);
 				HedgeRace race = (hedgeable && hedging.delayFor(provider).toNanos() < timeoutNanos)
-						? new HedgeRace(hedging, eligible, index, hedged, prompt, trace, deadline,
-								hedging.delayFor(provider)) : null;
+						? new HedgeRace(hedging, order, index, hedged, prompt, trace, deadline,
+								hedging.delayFor(provider), failedDomains) : null;
 				Outcome outcome;
 				try {
 					outcome = attempt(provider, permit, prompt, timeoutNanos,
@@ -114,6 +118,8 @@ final class CallPath {
 					if (answer != null) {
 						return answer;
 					}
+					failedDomains.add(race.hedgeProvider().getFaultDomain());
+					failedKind = ErrorKind.SERVER_ERROR;
 					break;
 				}
 				if (outcome.response != null) {
@@ -131,10 +137,15 @@ final class CallPath {
 					throw new ProviderRequestRejectedException(provider.getName(), classification.httpStatus(),
 							failure);
 				}
+				failedKind = classification.kind();
 				if (!FailureRecorder.isRetryable(classification.kind())
 						|| attempt >= this.settings.maxAttemptsPerProvider() || !backOff(attempt, deadline)) {
 					break;
 				}
+			}
+			if (failedKind != null && FaultDomains.isInfrastructureFailure(failedKind)) {
+				failedDomains.add(provider.getFaultDomain());
+				order = FaultDomains.preferOthers(order, index + 1, failedDomains);
 			}
 		}
 		throw new NoAnswerException();
@@ -421,8 +432,12 @@ final class CallPath {
 		private final Duration delay;
 
 		HedgeRace(Hedging hedging, List<Provider> eligible, int index, Set<Provider> hedged, Prompt prompt,
-				RequestTrace trace, long deadline, Duration delay) {
+				RequestTrace trace, long deadline, Duration delay, Set<String> failedDomains) {
 			this.delay = delay;
+			// a hedge prefers another fault domain than the slow provider's, and the failed ones
+			Set<String> avoid = new java.util.HashSet<>(failedDomains);
+			avoid.add(eligible.get(index).getFaultDomain());
+			eligible = FaultDomains.preferOthers(eligible, index + 1, avoid);
 			this.hedging = hedging;
 			this.eligible = eligible;
 			this.index = index;

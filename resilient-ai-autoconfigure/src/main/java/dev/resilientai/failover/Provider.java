@@ -74,6 +74,8 @@ public final class Provider {
 
 	private volatile @Nullable String fleetOrigin;
 
+	private volatile @Nullable String faultDomain;
+
 	public Provider(String name, int priority, Duration timeout, boolean enabled, ChatModel model,
 			CircuitBreaker circuitBreaker) {
 		this(name, priority, timeout, enabled, model, circuitBreaker, null);
@@ -421,6 +423,33 @@ public final class Provider {
 	 */
 	public void addListener(Listener listener) {
 		this.listeners.add(listener);
+	}
+
+	/**
+	 * Return the fault domain the provider runs in: its {@code fault-domain} label, or its
+	 * own name when it has none (a domain of its own).
+	 * @return the fault domain
+	 */
+	public String getFaultDomain() {
+		String domain = this.faultDomain;
+		return (domain != null) ? domain : this.name;
+	}
+
+	/**
+	 * Return the provider's fault-domain label, if it has one.
+	 * @return the label, or {@code null}
+	 */
+	public @Nullable String getFaultDomainLabel() {
+		return this.faultDomain;
+	}
+
+	/**
+	 * Label the infrastructure the provider runs on ({@code aws-us-east-1}, {@code on-prem}):
+	 * after a provider fails, the next attempt prefers providers of another fault domain.
+	 * @param faultDomain the label, or {@code null} for a domain of its own
+	 */
+	public void setFaultDomain(@Nullable String faultDomain) {
+		this.faultDomain = (faultDomain != null && !faultDomain.isBlank()) ? faultDomain.trim() : null;
 	}
 
 	/**

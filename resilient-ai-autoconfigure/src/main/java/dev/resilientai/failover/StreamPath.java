@@ -152,8 +152,13 @@ final class StreamPath {
 		if (!hedging.tryTake()) {
 			return Flux.error(new LostAttempt());
 		}
-		for (int next = index + 1; next < state.eligible.size(); next++) {
-			Provider provider = state.eligible.get(next);
+		// a hedge prefers another fault domain than the slow provider's, and the failed ones
+		List<Provider> eligible = state.eligible;
+		Set<String> avoid = new java.util.HashSet<>(state.failedDomains);
+		avoid.add(eligible.get(index).getFaultDomain());
+		List<Provider> candidates = FaultDomains.preferOthers(eligible, index + 1, avoid);
+		for (int next = index + 1; next < candidates.size(); next++) {
+			Provider provider = candidates.get(next);
 			long remaining = state.deadline - System.nanoTime();
 			if (remaining <= 0) {
 				break;
@@ -166,7 +171,7 @@ final class StreamPath {
 				state.hedged.add(provider);
 				state.trace.hedged();
 				hedging.started(provider.getName());
-				return attempt(next, provider, permit, state,
+				return attempt(eligible.indexOf(provider), provider, permit, state,
 						Duration.ofNanos(Math.min(provider.getTimeout().toNanos(), remaining)), true,
 						() -> Flux.error(new LostAttempt()));
 			}
@@ -242,7 +247,8 @@ final class StreamPath {
 					state.hedging.cancelled(provider.getName());
 				}
 			})
-			.onErrorResume((failure) -> failed(provider, permit, state, failure, start, delivered.get(), onFailover))
+			.onErrorResume(
+					(failure) -> failed(index, provider, permit, state, failure, start, delivered.get(), onFailover))
 			.doFinally((signal) -> permit.released());
 	}
 
@@ -259,8 +265,8 @@ final class StreamPath {
 		}
 	}
 
-	private Flux<ChatResponse> failed(Provider provider, Permit permit, State state, Throwable failure, long start,
-			long delivered, Supplier<Flux<ChatResponse>> onFailover) {
+	private Flux<ChatResponse> failed(int index, Provider provider, Permit permit, State state, Throwable failure,
+			long start, long delivered, Supplier<Flux<ChatResponse>> onFailover) {
 		Duration duration = Duration.ofNanos(System.nanoTime() - start);
 		if (failure instanceof Error error) {
 			permit.failed(duration, error);
@@ -299,6 +305,9 @@ final class StreamPath {
 		if (!classification.kind().isFailover()) {
 			return Flux.error(
 					new ProviderRequestRejectedException(provider.getName(), classification.httpStatus(), failure));
+		}
+		if (FaultDomains.isInfrastructureFailure(classification.kind())) {
+			state.failedAt(index, provider);
 		}
 		return onFailover.get();
 	}
@@ -360,9 +369,50 @@ final class StreamPath {
 
 	}
 
-	private record State(Prompt prompt, List<Provider> eligible, long deadline, RequestTrace trace,
-			RoutingContext inherited, ChunkTagger tag, Function<RequestTrace, Flux<ChatResponse>> noAnswer,
-			@Nullable Hedging hedging, Set<Provider> hedged) {
+	/** One stream request's state across its attempts. */
+	private static final class State {
+
+		final Prompt prompt;
+
+		/** The order of the providers; after an infrastructure failure, other fault domains first. */
+		volatile List<Provider> eligible;
+
+		final long deadline;
+
+		final RequestTrace trace;
+
+		final RoutingContext inherited;
+
+		final ChunkTagger tag;
+
+		final Function<RequestTrace, Flux<ChatResponse>> noAnswer;
+
+		final @Nullable Hedging hedging;
+
+		final Set<Provider> hedged;
+
+		final Set<String> failedDomains = ConcurrentHashMap.newKeySet();
+
+		State(Prompt prompt, List<Provider> eligible, long deadline, RequestTrace trace, RoutingContext inherited,
+				ChunkTagger tag, Function<RequestTrace, Flux<ChatResponse>> noAnswer, @Nullable Hedging hedging,
+				Set<Provider> hedged) {
+			this.prompt = prompt;
+			this.eligible = eligible;
+			this.deadline = deadline;
+			this.trace = trace;
+			this.inherited = inherited;
+			this.tag = tag;
+			this.noAnswer = noAnswer;
+			this.hedging = hedging;
+			this.hedged = hedged;
+		}
+
+		/** An attempt at a position failed with an infrastructure failure: reorder what is left. */
+		synchronized void failedAt(int index, Provider provider) {
+			this.failedDomains.add(provider.getFaultDomain());
+			this.eligible = FaultDomains.preferOthers(this.eligible, index + 1, this.failedDomains);
+		}
+
 	}
 
 	/** An attempt of a hedged stream failed before its first chunk; the race goes on. */
