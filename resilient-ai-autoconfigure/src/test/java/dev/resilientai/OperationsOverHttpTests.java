@@ -274,6 +274,16 @@ class OperationsOverHttpTests extends ThreeProviderHttpTests {
 	}
 
 	@Test
+	void aDrillIsRefusedWith403WhileDrillsAreDisabled() throws Exception {
+		ResponseEntity<String> response = postToEndpoint("openai",
+				"{\"action\":\"drill\",\"fault\":\"error\",\"ratio\":1.0,\"duration\":\"1m\"}");
+
+		assertThat(response.getStatusCode().value()).isEqualTo(403);
+		assertThat(json.readTree(response.getBody()).at("/message").asText()).contains("resilient-ai.drills.enabled");
+		assertThat((String) ask("public").getMetadata().get(ResilientChatClient.PROVIDER)).isEqualTo("openai");
+	}
+
+	@Test
 	void theEndpointAnswersAnUnknownProviderWith404NamingTheProviders() throws Exception {
 		ResponseEntity<String> response = postToEndpoint("nope", "{\"action\":\"disable\"}");
 

@@ -4,6 +4,7 @@ import dev.resilientai.actuate.ResilientAiEndpoint.ProviderState;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.actuate.endpoint.InvalidEndpointRequestException;
+import org.springframework.boot.actuate.endpoint.SecurityContext;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
 import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
 import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
@@ -29,16 +30,26 @@ public class ResilientAiEndpointWebExtension {
 	 * Act on one provider.
 	 * @param name the provider
 	 * @param action the action, one of {@link ResilientAiEndpoint#ACTIONS}
+	 * @param fault a drill's fault
+	 * @param ratio a drill's share of attempts
+	 * @param duration a drill's duration
+	 * @param latency a latency drill's delay
+	 * @param securityContext who calls
 	 * @return the provider's state after the action, or the error
 	 */
 	@WriteOperation
-	public WebEndpointResponse<Object> update(@Selector String name, @Nullable String action) {
+	public WebEndpointResponse<Object> update(@Selector String name, @Nullable String action, @Nullable String fault,
+			@Nullable String ratio, @Nullable String duration, @Nullable String latency,
+			@Nullable SecurityContext securityContext) {
 		ProviderState state;
 		try {
-			state = this.endpoint.update(name, action);
+			state = this.endpoint.update(name, action, fault, ratio, duration, latency, securityContext);
 		}
 		catch (InvalidEndpointRequestException ex) {
 			return error(WebEndpointResponse.STATUS_BAD_REQUEST, "Bad Request", ex.getReason());
+		}
+		catch (ResilientAiEndpoint.DrillsDisabledException ex) {
+			return error(403, "Forbidden", ex.getMessage());
 		}
 		if (state == null) {
 			return error(WebEndpointResponse.STATUS_NOT_FOUND, "Not Found", "No provider named '" + name

@@ -108,6 +108,7 @@ public class ResilientAiHealthContributor implements CompositeHealthContributor 
 					? provider.getRateLimitedUntil().toString() : "none")
 			.withDetail("enabled", provider.isEnabled())
 			.withDetail("stateSource", stateSource(provider))
+			.withDetail("drill", (provider.getDrill(clock.instant()) != null) ? provider.getDrill(clock.instant()) : "none")
 			.withDetail("bulkhead", java.util.Map.of("availableConcurrentCalls",
 					provider.getBulkhead().getMetrics().getAvailableConcurrentCalls(), "maxAllowedConcurrentCalls",
 					provider.getBulkhead().getMetrics().getMaxAllowedConcurrentCalls()))

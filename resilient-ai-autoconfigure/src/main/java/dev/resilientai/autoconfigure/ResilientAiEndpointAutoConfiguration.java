@@ -28,8 +28,24 @@ public final class ResilientAiEndpointAutoConfiguration {
 	@ConditionalOnBean(FailoverExecutor.class)
 	@ConditionalOnAvailableEndpoint(ResilientAiEndpoint.class)
 	ResilientAiEndpoint resilientAiEndpoint(FailoverExecutor executor,
-			org.springframework.beans.factory.ObjectProvider<dev.resilientai.fleet.FleetSync> fleet) {
-		return new ResilientAiEndpoint(executor, Clock.systemUTC(), fleet.getIfAvailable());
+			org.springframework.beans.factory.ObjectProvider<dev.resilientai.fleet.FleetSync> fleet,
+			org.springframework.beans.factory.ObjectProvider<dev.resilientai.actuate.Drills> drills) {
+		return new ResilientAiEndpoint(executor, Clock.systemUTC(), fleet.getIfAvailable(), drills.getIfAvailable());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnBean(FailoverExecutor.class)
+	dev.resilientai.actuate.Drills resilientAiDrills(FailoverExecutor executor, ResilientAiProperties properties,
+			org.springframework.context.ApplicationEventPublisher events) {
+		ResilientAiProperties.Drills drills = properties.getDrills();
+		if (drills.getMaxDuration().isNegative() || drills.getMaxDuration().isZero()) {
+			throw new org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException(
+					"resilient-ai.drills.max-duration", drills.getMaxDuration(), "The duration must be positive.");
+		}
+		return new dev.resilientai.actuate.Drills(executor, drills.isEnabled(), drills.getMaxDuration(),
+				Clock.systemUTC(), (data) -> events.publishEvent(new org.springframework.boot.actuate.audit.listener.AuditApplicationEvent(
+						String.valueOf(data.get("principal")), String.valueOf(data.get("type")), data)));
 	}
 
 	@Bean

@@ -64,6 +64,25 @@ public final class ResilientAiMetricsAutoConfiguration {
 		};
 	}
 
+	/**
+	 * Faults injected by drills, per provider and fault.
+	 */
+	@Bean
+	@ConditionalOnBean(FailoverExecutor.class)
+	io.micrometer.core.instrument.binder.MeterBinder resilientAiDrillMetrics(FailoverExecutor executor) {
+		return (registry) -> {
+			for (var provider : executor.getProviders()) {
+				for (var fault : dev.resilientai.failover.Drill.Fault.values()) {
+					io.micrometer.core.instrument.FunctionCounter
+						.builder("resilient.ai.drills", provider, (p) -> p.drillInjections(fault))
+						.description("Attempts that met a fault injected by a failover drill")
+						.tags("provider", provider.getName(), "drill", fault.wireName())
+						.register(registry);
+				}
+			}
+		};
+	}
+
 	// the registry holds the Hedging weakly; the executor keeps it alive
 	private static void hedgeCounter(MeterRegistry registry, dev.resilientai.failover.Hedging hedging,
 			String provider, String outcome, java.util.function.ToLongFunction<dev.resilientai.failover.Hedging> count) {

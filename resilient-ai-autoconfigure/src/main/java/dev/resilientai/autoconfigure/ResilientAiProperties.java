@@ -48,6 +48,12 @@ public class ResilientAiProperties {
 
 	private final Hedging hedging = new Hedging();
 
+	private final Drills drills = new Drills();
+
+	public Drills getDrills() {
+		return this.drills;
+	}
+
 	public Hedging getHedging() {
 		return this.hedging;
 	}
@@ -674,6 +680,39 @@ public class ResilientAiProperties {
 
 		public void setMaxRatio(double maxRatio) {
 			this.maxRatio = maxRatio;
+		}
+
+	}
+
+	/**
+	 * Failover drills through the resilientai endpoint's "drill" action.
+	 */
+	public static class Drills {
+
+		/**
+		 * Whether the endpoint's "drill" action may inject faults into a provider's attempts.
+		 */
+		private boolean enabled;
+
+		/**
+		 * The longest drill the endpoint accepts.
+		 */
+		private Duration maxDuration = Duration.ofHours(1);
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public Duration getMaxDuration() {
+			return this.maxDuration;
+		}
+
+		public void setMaxDuration(Duration maxDuration) {
+			this.maxDuration = maxDuration;
 		}
 
 	}

@@ -256,7 +256,9 @@ final class CallPath {
 			Throwable failure = null;
 			boolean timedOut;
 			try {
-				response = provider.getModel().call(provider.promptFor(prompt));
+				Drill drill = provider.drillFault(this.clock.instant());
+				response = (drill != null) ? drilled(provider, drill, prompt)
+						: provider.getModel().call(provider.promptFor(prompt));
 			}
 			catch (Throwable ex) {
 				failure = ex;
@@ -320,6 +322,29 @@ final class CallPath {
 			// a path above that threw before completing it must not leak the permission
 			permit.released();
 		}
+	}
+
+	/**
+	 * An attempt that meets a drill's fault: an error without a call, a delay before the real
+	 * call, or a hang until the attempt's timeout interrupts it.
+	 */
+	private static ChatResponse drilled(Provider provider, Drill drill, Prompt prompt)
+			throws java.io.InterruptedIOException {
+		try {
+			switch (drill.fault()) {
+				case ERROR -> throw new Drill.InjectedFailureException(provider.getName());
+				case LATENCY -> TimeUnit.NANOSECONDS.sleep(drill.latency().toNanos());
+				case HANG -> {
+					while (true) {
+						TimeUnit.DAYS.sleep(1);
+					}
+				}
+			}
+		}
+		catch (InterruptedException ex) {
+			throw new java.io.InterruptedIOException("drill interrupted");
+		}
+		return provider.getModel().call(provider.promptFor(prompt));
 	}
 
 	/**

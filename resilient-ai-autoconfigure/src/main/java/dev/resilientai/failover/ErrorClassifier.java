@@ -104,6 +104,10 @@ public class ErrorClassifier {
 	 * @return its classification
 	 */
 	public Classification classify(Throwable failure) {
+		if (failure instanceof Drill.InjectedFailureException) {
+			// a drill's injected error stands for the provider's outage: a 5xx
+			return new Classification(ErrorKind.SERVER_ERROR, null, null);
+		}
 		List<Throwable> chain = causeChain(failure);
 		for (Throwable candidate : chain) {
 			HttpError error = httpError(candidate);

@@ -76,6 +76,13 @@ public final class Provider {
 
 	private volatile @Nullable String faultDomain;
 
+	private volatile @Nullable Drill drill;
+
+	private final java.util.Map<Drill.Fault, java.util.concurrent.atomic.LongAdder> drillInjections = new java.util.EnumMap<>(
+			Map.of(Drill.Fault.ERROR, new java.util.concurrent.atomic.LongAdder(), Drill.Fault.LATENCY,
+					new java.util.concurrent.atomic.LongAdder(), Drill.Fault.HANG,
+					new java.util.concurrent.atomic.LongAdder()));
+
 	public Provider(String name, int priority, Duration timeout, boolean enabled, ChatModel model,
 			CircuitBreaker circuitBreaker) {
 		this(name, priority, timeout, enabled, model, circuitBreaker, null);
@@ -426,6 +433,52 @@ public final class Provider {
 	}
 
 	/**
+	 * Return the provider's drill, if one runs now.
+	 * @param now the instant
+	 * @return the drill, or {@code null}
+	 */
+	public @Nullable Drill getDrill(Instant now) {
+		Drill current = this.drill;
+		return (current != null && current.isActive(now)) ? current : null;
+	}
+
+	/**
+	 * Start a drill on the provider (replacing a running one), or stop it; listeners hear of
+	 * it.
+	 * @param drill the drill, or {@code null} to stop it
+	 */
+	public void setDrill(@Nullable Drill drill) {
+		this.drill = drill;
+		for (Listener listener : this.listeners) {
+			listener.drillChanged(this, drill);
+		}
+	}
+
+	/**
+	 * Roll the drill's dice for one attempt.
+	 * @param now the instant
+	 * @return the fault the attempt meets, or {@code null} if none
+	 */
+	@Nullable Drill drillFault(Instant now) {
+		Drill current = this.drill;
+		if (current == null || !current.isActive(now)
+				|| java.util.concurrent.ThreadLocalRandom.current().nextDouble() >= current.ratio()) {
+			return null;
+		}
+		this.drillInjections.get(current.fault()).increment();
+		return current;
+	}
+
+	/**
+	 * Return how many attempts met an injected fault of the given kind.
+	 * @param fault the fault
+	 * @return the count
+	 */
+	public long drillInjections(Drill.Fault fault) {
+		return this.drillInjections.get(fault).sum();
+	}
+
+	/**
 	 * Return the fault domain the provider runs in: its {@code fault-domain} label, or its
 	 * own name when it has none (a domain of its own).
 	 * @return the fault domain
@@ -489,6 +542,14 @@ public final class Provider {
 		 * @param until the end of the rest
 		 */
 		default void restingUntil(Provider provider, Instant until) {
+		}
+
+		/**
+		 * A drill started on the provider, or stopped.
+		 * @param provider the provider
+		 * @param drill the drill, or {@code null} when stopped
+		 */
+		default void drillChanged(Provider provider, @Nullable Drill drill) {
 		}
 
 	}

@@ -255,6 +255,25 @@ final class StreamPath {
 	private Flux<ChatResponse> open(Provider provider, Permit permit, State state, StreamCancellation cancellation,
 			long start) {
 		try {
+			Drill drill = provider.drillFault(this.clock.instant());
+			if (drill != null) {
+				// a drill's fault: an error without a call, a hang until the first-chunk timeout,
+				// or a delay before the real stream
+				switch (drill.fault()) {
+					case ERROR -> {
+						return Flux.error(new Drill.InjectedFailureException(provider.getName()));
+					}
+					case HANG -> {
+						return Flux.never();
+					}
+					case LATENCY -> {
+						return Mono.delay(drill.latency())
+							.thenMany(Flux.defer(() -> state.inherited.apply(
+									() -> provider.getModel().stream(provider.promptFor(state.prompt, cancellation.tag())))))
+							.doOnCancel(cancellation::cancel);
+					}
+				}
+			}
 			return state.inherited
 				.apply(() -> provider.getModel().stream(provider.promptFor(state.prompt, cancellation.tag())))
 				.doOnCancel(cancellation::cancel);
