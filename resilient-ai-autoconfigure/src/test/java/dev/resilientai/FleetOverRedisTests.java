@@ -167,6 +167,29 @@ class FleetOverRedisTests {
 	}
 
 	@Test
+	void aDrillStartedOnOneInstanceAppliesToTheFleetUntilItIsStopped() {
+		ConfigurableApplicationContext a = instance("a");
+		ConfigurableApplicationContext b = instance("b");
+		awaitConnected(a, b);
+
+		a.getBean(dev.resilientai.actuate.Drills.class)
+			.start(provider(a), dev.resilientai.failover.Drill.Fault.ERROR, 1.0, Duration.ofMinutes(1), Duration.ZERO,
+					"operator");
+
+		await().atMost(BOUND).until(() -> provider(b).getDrill(java.time.Instant.now()) != null);
+		assertThat(provider(b).getDrill(java.time.Instant.now()).fault())
+			.isEqualTo(dev.resilientai.failover.Drill.Fault.ERROR);
+		assertThat(provider(b).getDrill(java.time.Instant.now()).by()).startsWith("operator");
+		assertThat(ask(b)).isEqualTo("from secondary");
+		assertThat(openAiRequests(primary)).isZero();
+
+		a.getBean(dev.resilientai.actuate.Drills.class).stop(provider(a), "operator");
+
+		await().atMost(BOUND).until(() -> provider(b).getDrill(java.time.Instant.now()) == null);
+		assertThat(ask(b)).isEqualTo("from primary");
+	}
+
+	@Test
 	void aRetryAfterRestOnOneInstanceRestsTheProviderOnAll() {
 		ConfigurableApplicationContext a = instance("a");
 		ConfigurableApplicationContext b = instance("b");

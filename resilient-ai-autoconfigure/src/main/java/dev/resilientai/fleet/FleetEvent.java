@@ -18,8 +18,26 @@ import org.jspecify.annotations.Nullable;
  * @param type what happened
  * @param duration how long an open or a rest lasts from now ({@link Duration#ZERO} for the
  * other types)
+ * @param detail what else the change needs, for a drill its fault, ratio, latency and who
+ * started it; empty otherwise
  */
-public record FleetEvent(long version, String instance, String provider, Type type, Duration duration) {
+public record FleetEvent(long version, String instance, String provider, Type type, Duration duration,
+		String detail) {
+
+	/** What a detail may carry: a drill's fault, ratio, latency and principal. */
+	static final Pattern DETAIL = Pattern.compile("[A-Za-z0-9._;:@-]{0,200}");
+
+	/**
+	 * Create an event without a detail.
+	 * @param version the fleet-wide version (0 until published)
+	 * @param instance the instance the change happened on
+	 * @param provider the provider's name
+	 * @param type what happened
+	 * @param duration how long it lasts from now
+	 */
+	public FleetEvent(long version, String instance, String provider, Type type, Duration duration) {
+		this(version, instance, provider, type, duration, "");
+	}
 
 	/** Names as providers and instance ids are written: what a value may carry. */
 	static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,200}");
@@ -38,7 +56,10 @@ public record FleetEvent(long version, String instance, String provider, Type ty
 		SWITCH,
 
 		/** Its {@code Retry-After} rest. */
-		REST
+		REST,
+
+		/** Its failover drill. */
+		DRILL
 
 	}
 
@@ -72,7 +93,13 @@ public record FleetEvent(long version, String instance, String provider, Type ty
 		ENABLED(Slot.SWITCH),
 
 		/** The provider asked for a rest ({@code Retry-After}), for a duration. */
-		RESTING(Slot.REST);
+		RESTING(Slot.REST),
+
+		/** A drill started on the provider, for a duration (its detail says which). */
+		DRILL_STARTED(Slot.DRILL),
+
+		/** An operator stopped the provider's drill. */
+		DRILL_STOPPED(Slot.DRILL);
 
 		private final Slot slot;
 
@@ -109,7 +136,7 @@ public record FleetEvent(long version, String instance, String provider, Type ty
 	 * @return the event
 	 */
 	FleetEvent withVersion(long version) {
-		return new FleetEvent(version, this.instance, this.provider, this.type, this.duration);
+		return new FleetEvent(version, this.instance, this.provider, this.type, this.duration, this.detail);
 	}
 
 	/**
@@ -119,7 +146,7 @@ public record FleetEvent(long version, String instance, String provider, Type ty
 	 */
 	String toMessage(String epoch) {
 		return String.join("|", FORMAT, epoch, Long.toString(this.version), this.instance, this.provider,
-				this.type.wireName(), Long.toString(this.duration.toMillis()));
+				this.type.wireName(), Long.toString(this.duration.toMillis()), this.detail);
 	}
 
 	/**
@@ -129,10 +156,10 @@ public record FleetEvent(long version, String instance, String provider, Type ty
 	 */
 	static @Nullable Received fromMessage(String message) {
 		String[] parts = message.split("\\|", -1);
-		if (parts.length != 7 || !FORMAT.equals(parts[0]) || !NAME.matcher(parts[1]).matches()) {
+		if ((parts.length != 7 && parts.length != 8) || !FORMAT.equals(parts[0]) || !NAME.matcher(parts[1]).matches()) {
 			return null;
 		}
-		FleetEvent event = parse(parts[2], parts[3], parts[4], parts[5], parts[6]);
+		FleetEvent event = parse(parts[2], parts[3], parts[4], parts[5], parts[6], (parts.length == 8) ? parts[7] : "");
 		return (event != null) ? new Received(parts[1], event) : null;
 	}
 
@@ -147,16 +174,18 @@ public record FleetEvent(long version, String instance, String provider, Type ty
 	 */
 	static @Nullable FleetEvent fromValue(String provider, String value, long remainingMillis) {
 		String[] parts = value.split("\\|", -1);
-		if (parts.length != 4 || !FORMAT.equals(parts[0])) {
+		if ((parts.length != 4 && parts.length != 5) || !FORMAT.equals(parts[0])) {
 			return null;
 		}
-		return parse(parts[1], parts[2], provider, parts[3], Long.toString(Math.max(remainingMillis, 0)));
+		return parse(parts[1], parts[2], provider, parts[3], Long.toString(Math.max(remainingMillis, 0)),
+				(parts.length == 5) ? parts[4] : "");
 	}
 
 	private static @Nullable FleetEvent parse(String version, String instance, String provider, String type,
-			String durationMillis) {
+			String durationMillis, String detail) {
 		Type parsedType = Type.ofWireName(type);
-		if (parsedType == null || !NAME.matcher(instance).matches() || !NAME.matcher(provider).matches()) {
+		if (parsedType == null || !NAME.matcher(instance).matches() || !NAME.matcher(provider).matches()
+				|| !DETAIL.matcher(detail).matches()) {
 			return null;
 		}
 		try {
@@ -165,7 +194,7 @@ public record FleetEvent(long version, String instance, String provider, Type ty
 			if (parsedVersion <= 0 || millis < 0) {
 				return null;
 			}
-			return new FleetEvent(parsedVersion, instance, provider, parsedType, Duration.ofMillis(millis));
+			return new FleetEvent(parsedVersion, instance, provider, parsedType, Duration.ofMillis(millis), detail);
 		}
 		catch (NumberFormatException ex) {
 			return null;

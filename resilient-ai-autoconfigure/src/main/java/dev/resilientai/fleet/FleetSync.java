@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
+import dev.resilientai.failover.Drill;
 import dev.resilientai.failover.Provider;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
@@ -154,6 +155,21 @@ public class FleetSync implements SmartLifecycle {
 					local(view, FleetEvent.Type.RESTING, Duration.between(FleetSync.this.clock.instant(), until));
 				}
 
+				@Override
+				public void drillChanged(Provider provider, @Nullable Drill drill) {
+					Instant now = FleetSync.this.clock.instant();
+					Drill previous = view.lastDrill;
+					view.lastDrill = drill;
+					if (drill != null) {
+						local(view, FleetEvent.Type.DRILL_STARTED, Duration.between(now, drill.until()),
+								drillDetail(drill));
+					}
+					else if (previous != null && previous.isActive(now)) {
+						// stopped before its end (one that ends by itself ends on every instance)
+						local(view, FleetEvent.Type.DRILL_STOPPED, Duration.ZERO, "");
+					}
+				}
+
 			});
 			view.provider.getCircuitBreaker().getEventPublisher().onStateTransition((event) -> transition(view, event));
 		}
@@ -214,15 +230,19 @@ public class FleetSync implements SmartLifecycle {
 	}
 
 	private void local(ProviderView view, FleetEvent.Type type, Duration duration) {
+		local(view, type, duration, "");
+	}
+
+	private void local(ProviderView view, FleetEvent.Type type, Duration duration, String detail) {
 		if (applying.get() != null || duration.isNegative()) {
 			return;
 		}
 		Instant expires = switch (type) {
-			case OPEN, RESTING, PROBING -> this.clock.instant().plus(duration);
+			case OPEN, RESTING, PROBING, DRILL_STARTED -> this.clock.instant().plus(duration);
 			default -> null;
 		};
 		synchronized (view) {
-			view.local.put(type.slot(), new LocalChange(type, expires));
+			view.local.put(type.slot(), new LocalChange(type, expires, detail));
 			view.pending.add(type.slot());
 			view.origins.remove(type.slot());
 		}
@@ -271,7 +291,8 @@ public class FleetSync implements SmartLifecycle {
 					continue;
 				}
 				Duration remaining = change.remaining(this.clock);
-				FleetEvent event = new FleetEvent(0, this.instanceId, view.provider.getName(), change.type(), remaining);
+				FleetEvent event = new FleetEvent(0, this.instanceId, view.provider.getName(), change.type(), remaining,
+						change.detail());
 				try {
 					long version = io(() -> this.channel.publish(event, keyTtl(change.type(), remaining)));
 					view.appliedVersion.merge(slot, version, Math::max);
@@ -299,9 +320,9 @@ public class FleetSync implements SmartLifecycle {
 
 	private Duration keyTtl(FleetEvent.Type type, Duration remaining) {
 		return switch (type) {
-			case OPEN, RESTING, PROBING -> remaining;
+			case OPEN, RESTING, PROBING, DRILL_STARTED -> remaining;
 			// forced states and the kill switch, and the records that end them, live a state TTL
-			case FORCED_OPEN, DISABLED, CLOSED, RECOVERED, ENABLED -> this.settings.stateTtl();
+			case FORCED_OPEN, DISABLED, CLOSED, RECOVERED, ENABLED, DRILL_STOPPED -> this.settings.stateTtl();
 		};
 	}
 
@@ -393,10 +414,10 @@ public class FleetSync implements SmartLifecycle {
 	private void keepLearnedState(ProviderView view) {
 		synchronized (view) {
 			if (view.disabledByFleet && !view.provider.isEnabled()) {
-				view.local.put(FleetEvent.Slot.SWITCH, new LocalChange(FleetEvent.Type.DISABLED, null));
+				view.local.put(FleetEvent.Slot.SWITCH, new LocalChange(FleetEvent.Type.DISABLED, null, ""));
 			}
 			if (view.forcedByFleet && view.provider.getCircuitBreaker().getState() == State.FORCED_OPEN) {
-				view.local.put(FleetEvent.Slot.BREAKER, new LocalChange(FleetEvent.Type.FORCED_OPEN, null));
+				view.local.put(FleetEvent.Slot.BREAKER, new LocalChange(FleetEvent.Type.FORCED_OPEN, null, ""));
 			}
 		}
 		view.disabledByFleet = false;
@@ -544,6 +565,19 @@ public class FleetSync implements SmartLifecycle {
 					view.disabledByFleet = false;
 				}
 				case RESTING -> provider.rateLimitUntil(now.plus(capped(event.duration())));
+				case DRILL_STARTED -> {
+					Drill drill = parseDrill(event, now);
+					if (drill == null) {
+						malformed("drill of provider '" + provider.getName() + "'", event.detail());
+						return;
+					}
+					provider.setDrill(drill);
+					view.lastDrill = drill;
+				}
+				case DRILL_STOPPED -> {
+					provider.setDrill(null);
+					view.lastDrill = null;
+				}
 			}
 		}
 		catch (RuntimeException ex) {
@@ -579,6 +613,37 @@ public class FleetSync implements SmartLifecycle {
 			origin = (breaker != null) ? breaker : (killSwitch != null) ? killSwitch : rest;
 		}
 		provider.setFleetOrigin(origin);
+	}
+
+	private static String drillDetail(Drill drill) {
+		String by = drill.by().replaceAll("[^A-Za-z0-9._:@-]", "_");
+		if (by.length() > 100) {
+			by = by.substring(0, 100);
+		}
+		return drill.fault().wireName() + ";" + drill.ratio() + ";" + drill.latency().toMillis() + ";" + by;
+	}
+
+	/** A drill from the fleet, its duration capped by the state TTL. */
+	private @Nullable Drill parseDrill(FleetEvent event, Instant now) {
+		String[] parts = event.detail().split(";", -1);
+		if (parts.length != 4) {
+			return null;
+		}
+		Drill.Fault fault = Drill.Fault.of(parts[0]);
+		try {
+			double ratio = Double.parseDouble(parts[1]);
+			long latency = Long.parseLong(parts[2]);
+			if (fault == null || !(ratio >= 0 && ratio <= 1) || latency < 0) {
+				return null;
+			}
+			Duration duration = (event.duration().compareTo(this.settings.stateTtl()) > 0) ? this.settings.stateTtl()
+					: event.duration();
+			return new Drill(fault, ratio, Duration.ofMillis(latency), now.plus(duration),
+					parts[3] + " (fleet instance " + event.instance() + ")");
+		}
+		catch (NumberFormatException ex) {
+			return null;
+		}
 	}
 
 	/** Between half and all of the recovery jitter: the opener's head start is at least half. */
@@ -870,7 +935,7 @@ public class FleetSync implements SmartLifecycle {
 	}
 
 	/** A change made on this instance, kept to publish (again) while it holds. */
-	private record LocalChange(FleetEvent.Type type, @Nullable Instant expires) {
+	private record LocalChange(FleetEvent.Type type, @Nullable Instant expires, String detail) {
 
 		boolean expired(Clock clock) {
 			return this.expires != null && !clock.instant().isBefore(this.expires);
@@ -883,7 +948,8 @@ public class FleetSync implements SmartLifecycle {
 		/** Whether the change is a state that holds (worth republishing), not a transition. */
 		boolean lasting() {
 			return this.type == FleetEvent.Type.OPEN || this.type == FleetEvent.Type.RESTING
-					|| this.type == FleetEvent.Type.FORCED_OPEN || this.type == FleetEvent.Type.DISABLED;
+					|| this.type == FleetEvent.Type.FORCED_OPEN || this.type == FleetEvent.Type.DISABLED
+					|| this.type == FleetEvent.Type.DRILL_STARTED;
 		}
 
 	}
@@ -915,6 +981,8 @@ public class FleetSync implements SmartLifecycle {
 		volatile boolean disabledByFleet;
 
 		volatile boolean forcedByFleet;
+
+		volatile @Nullable Drill lastDrill;
 
 		ProviderView(Provider provider) {
 			this.provider = provider;

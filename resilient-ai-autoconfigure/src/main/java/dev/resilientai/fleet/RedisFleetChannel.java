@@ -41,12 +41,14 @@ public class RedisFleetChannel implements FleetChannel {
 			local epoch = redis.call('GET', KEYS[1])
 			local version = redis.call('INCR', KEYS[2])
 			if tonumber(ARGV[6]) > 0 then
-			  redis.call('SET', KEYS[3], '1|' .. version .. '|' .. ARGV[2] .. '|' .. ARGV[4], 'PX', ARGV[6])
+			  local value = '1|' .. version .. '|' .. ARGV[2] .. '|' .. ARGV[4]
+			  if ARGV[8] ~= '' then value = value .. '|' .. ARGV[8] end
+			  redis.call('SET', KEYS[3], value, 'PX', ARGV[6])
 			else
 			  redis.call('DEL', KEYS[3])
 			end
 			redis.call('PUBLISH', ARGV[7], '1|' .. epoch .. '|' .. version .. '|' .. ARGV[2] .. '|' .. ARGV[3]
-			  .. '|' .. ARGV[4] .. '|' .. ARGV[5])
+			  .. '|' .. ARGV[4] .. '|' .. ARGV[5] .. '|' .. ARGV[8])
 			return version
 			""", Long.class);
 
@@ -103,7 +105,8 @@ public class RedisFleetChannel implements FleetChannel {
 		Long version = this.redis.execute(PUBLISH,
 				List.of(this.keyBase + "epoch", this.keyBase + "version", key(event.provider(), event.type().slot())),
 				newEpoch(), event.instance(), event.provider(), event.type().wireName(),
-				Long.toString(event.duration().toMillis()), Long.toString(keyTtl.toMillis()), this.channel);
+				Long.toString(event.duration().toMillis()), Long.toString(keyTtl.toMillis()), this.channel,
+				event.detail());
 		if (version == null) {
 			throw new IllegalStateException("Redis returned no version");
 		}
