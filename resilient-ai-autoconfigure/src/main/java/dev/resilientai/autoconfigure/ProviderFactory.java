@@ -76,7 +76,8 @@ class ProviderFactory {
 		.minimumNumberOfCalls(5)
 		.failureRateThreshold(50)
 		.slowCallRateThreshold(80)
-		.waitDurationInOpenState(Duration.ofSeconds(30))
+		.waitIntervalFunctionInOpenState(
+				io.github.resilience4j.core.IntervalFunction.ofExponentialBackoff(Duration.ofSeconds(1), 2, Duration.ofSeconds(60)))
 		.permittedNumberOfCallsInHalfOpenState(2)
 		.automaticTransitionFromOpenToHalfOpenEnabled(false)
 		.writableStackTraceEnabled(false)

@@ -65,6 +65,44 @@ public final class ResilientAiMetricsAutoConfiguration {
 	}
 
 	/**
+	 * Recovery: probes sent to providers coming back (half-open breaker, end of a rest or of
+	 * the kill switch), probes answered, and the time from a provider's first answered probe
+	 * to its breaker closing.
+	 */
+	@Bean
+	@ConditionalOnBean(FailoverExecutor.class)
+	io.micrometer.core.instrument.binder.MeterBinder resilientAiRecoveryMetrics(FailoverExecutor executor) {
+		return (registry) -> {
+			for (var provider : executor.getProviders()) {
+				io.micrometer.core.instrument.FunctionCounter
+					.builder("resilient.ai.probes", provider, (p) -> p.getProbesSent())
+					.description("Probes sent to a provider coming back")
+					.tags("provider", provider.getName(), "outcome", "sent")
+					.register(registry);
+				io.micrometer.core.instrument.FunctionCounter
+					.builder("resilient.ai.probes", provider, (p) -> p.getProbesAnswered())
+					.description("Probes sent to a provider coming back")
+					.tags("provider", provider.getName(), "outcome", "answered")
+					.register(registry);
+				io.micrometer.core.instrument.Timer recovery = io.micrometer.core.instrument.Timer
+					.builder("resilient.ai.recovery")
+					.description("Time from a provider's first answered probe to its breaker closing")
+					.tags("provider", provider.getName())
+					.register(registry);
+				provider.getCircuitBreaker().getEventPublisher().onStateTransition((event) -> {
+					if (event.getStateTransition()
+						.getToState() == io.github.resilience4j.circuitbreaker.CircuitBreaker.State.CLOSED) {
+						java.time.Instant first = provider.takeFirstProbeAnswer();
+						if (first != null) {
+							recovery.record(java.time.Duration.between(first, java.time.Instant.now()));
+						}
+					}
+				});
+			}
+		};
+	}
+
+	/**
 	 * Faults injected by drills, per provider and fault.
 	 */
 	@Bean

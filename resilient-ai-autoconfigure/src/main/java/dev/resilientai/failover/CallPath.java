@@ -70,8 +70,10 @@ final class CallPath {
 		if (hedgeable) {
 			hedging.onRequest();
 		}
-		// providers a hedge has called already: the loop does not call them again
-		Set<Provider> hedged = hedgeable ? ConcurrentHashMap.newKeySet() : Set.of();
+		// providers a hedge or a probe has called already: the loop does not call them again
+		Set<Provider> hedged = (eligible.size() > 1) ? ConcurrentHashMap.newKeySet() : Set.of();
+		// a probe of a provider coming back runs beside the next provider, never holding the caller
+		ProbeRun[] probes = new ProbeRun[1];
 		// after an infrastructure failure, providers of another fault domain come first
 		List<Provider> order = eligible;
 		Set<String> failedDomains = new java.util.HashSet<>(2);
@@ -92,9 +94,23 @@ final class CallPath {
 					trace.skip(provider, SkipReason.DEADLINE_EXCEEDED);
 					break;
 				}
+				ProbeRun probe = probes[0];
+				if (probe != null && probe.claimIfAnswered()) {
+					return probe.answer(trace);
+				}
 				Permit permit = Permit.acquire(provider, trace);
 				if (permit == null) {
 					break;
+				}
+				boolean probing = attempt == 1 && provider.takeProbe();
+				if (probing) {
+					provider.probeSent();
+					if (probe == null && hasLaterCandidate(order, index, hedged)) {
+						probes[0] = ProbeRun.launch(this, provider, permit, prompt,
+								Math.min(provider.getTimeout().toNanos(), remaining), trace, hedging);
+						hedged.add(provider);
+						break;
+					}
 				}
 				int calls = trace.startCall();
 				long timeoutNanos = Math.min(provider.getTimeout().toNanos(), remaining);
@@ -103,8 +119,14 @@ final class CallPath {
 								hedging.delayFor(provider), failedDomains) : null;
 				Outcome outcome;
 				try {
-					outcome = attempt(provider, permit, prompt, timeoutNanos,
-							(race != null) ? (guard) -> race.primaryStarted(guard, this.timer) : null);
+					outcome = attempt(provider, permit, prompt, timeoutNanos, (guard) -> {
+						if (race != null) {
+							race.primaryStarted(guard, this.timer);
+						}
+						if (probes[0] != null) {
+							probes[0].callerStarted(guard);
+						}
+					});
 				}
 				catch (RuntimeException | Error ex) {
 					// the caller's interrupt, an Error: a hedge still running has no one to answer
@@ -112,6 +134,15 @@ final class CallPath {
 						race.cancelHedge();
 					}
 					throw ex;
+				}
+				if (probes[0] != null && (outcome.cancelled || outcome.response != null)
+						&& !probes[0].claim(ProbeRun.CALLER)) {
+					// the probe answered first
+					trace.lost(provider.getName(), outcome.duration);
+					if (race != null && race.close()) {
+						race.cancelHedge();
+					}
+					return probes[0].answer(trace);
 				}
 				if (race != null && race.close()) {
 					ChatResponse answer = settle(race, provider, outcome, trace, deadline);
@@ -123,6 +154,9 @@ final class CallPath {
 					break;
 				}
 				if (outcome.response != null) {
+					if (probing) {
+						provider.probeAnswered(this.clock.instant());
+					}
 					trace.succeeded(provider.getName(), outcome.duration);
 					return FailoverExecutor.withRoutingMetadata(outcome.response, provider.getName(), calls);
 				}
@@ -148,7 +182,136 @@ final class CallPath {
 				order = FaultDomains.preferOthers(order, index + 1, failedDomains);
 			}
 		}
+		ProbeRun probe = probes[0];
+		if (probe != null) {
+			// every other provider failed: the probe's answer, if it comes within the deadline
+			ChatResponse answer = probe.await(deadline, trace);
+			if (answer != null) {
+				return answer;
+			}
+		}
 		throw new NoAnswerException();
+	}
+
+	private static boolean hasLaterCandidate(List<Provider> order, int index, Set<Provider> hedged) {
+		for (int next = index + 1; next < order.size(); next++) {
+			if (!hedged.contains(order.get(next))) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	/**
+	 * A probe of a provider whose breaker is half-open, or that is back from a rest or the
+	 * kill switch: it runs on a thread of its own, beside the caller's attempts on the next
+	 * providers. The first answer goes to the caller, cutting the other attempt short, but
+	 * the probe itself is never cut short: its outcome decides the provider's breaker.
+	 */
+	static final class ProbeRun {
+
+		static final int CALLER = 1;
+
+		static final int PROBE = 2;
+
+		private final Provider provider;
+
+		private final java.util.concurrent.atomic.AtomicInteger winner = new java.util.concurrent.atomic.AtomicInteger();
+
+		private final java.util.concurrent.CompletableFuture<Outcome> outcome = new java.util.concurrent.CompletableFuture<>();
+
+		private volatile @Nullable AttemptGuard callerGuard;
+
+		private ProbeRun(Provider provider) {
+			this.provider = provider;
+		}
+
+		static ProbeRun launch(CallPath path, Provider provider, Permit permit, Prompt prompt, long timeoutNanos,
+				RequestTrace trace, Hedging hedging) {
+			ProbeRun run = new ProbeRun(provider);
+			trace.startCall();
+			RoutingContext context = RoutingContext.current();
+			Runnable task = () -> {
+				RoutingContext previous = context.enter();
+				try {
+					Outcome result = path.attempt(provider, permit, prompt, timeoutNanos, null);
+					if (result.response != null) {
+						provider.probeAnswered(path.clock.instant());
+						if (run.claim(PROBE)) {
+							AttemptGuard caller = run.callerGuard;
+							if (caller != null) {
+								caller.cancel();
+							}
+						}
+					}
+					run.outcome.complete(result);
+				}
+				catch (Throwable ex) {
+					run.outcome.complete(new Outcome(null, ex, new Classification(ErrorKind.UNKNOWN, null, null),
+							Duration.ZERO, false));
+				}
+				finally {
+					RoutingContext.restore(previous);
+					Thread.interrupted();
+				}
+			};
+			try {
+				hedging.executor().execute(task);
+			}
+			catch (RejectedExecutionException ex) {
+				permit.released();
+				run.outcome.complete(new Outcome(null, ex, new Classification(ErrorKind.UNKNOWN, null, null),
+						Duration.ZERO, false));
+			}
+			return run;
+		}
+
+		void callerStarted(AttemptGuard guard) {
+			this.callerGuard = guard;
+			if (this.winner.get() == PROBE) {
+				guard.cancel();
+			}
+		}
+
+		boolean claim(int who) {
+			return this.winner.compareAndSet(0, who) || this.winner.get() == who;
+		}
+
+		/** Whether the probe has answered, and its answer is the caller's. */
+		boolean claimIfAnswered() {
+			Outcome done = this.outcome.getNow(null);
+			return done != null && done.response != null && claim(PROBE);
+		}
+
+		ChatResponse answer(RequestTrace trace) {
+			Outcome done = this.outcome.join();
+			trace.succeeded(this.provider.getName(), done.duration);
+			return FailoverExecutor.withRoutingMetadata(done.response, this.provider.getName(), trace.calls());
+		}
+
+		@Nullable ChatResponse await(long deadline, RequestTrace trace) {
+			Outcome done;
+			try {
+				done = this.outcome.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new RequestInterruptedException("The request was interrupted while a probe of provider '"
+						+ this.provider.getName() + "' ran");
+			}
+			catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException ex) {
+				return null;
+			}
+			if (done.response != null && claim(PROBE)) {
+				return answer(trace);
+			}
+			if (done.classification != null) {
+				trace.failed(ProviderAttempt.failure(this.provider.getName(), done.classification.kind(),
+						done.classification.httpStatus(), done.duration));
+			}
+			return null;
+		}
+
 	}
 
 	/**

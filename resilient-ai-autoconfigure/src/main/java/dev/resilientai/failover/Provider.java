@@ -78,6 +78,14 @@ public final class Provider {
 
 	private volatile @Nullable Drill drill;
 
+	private volatile boolean comebackProbe;
+
+	private final java.util.concurrent.atomic.LongAdder probesSent = new java.util.concurrent.atomic.LongAdder();
+
+	private final java.util.concurrent.atomic.LongAdder probesAnswered = new java.util.concurrent.atomic.LongAdder();
+
+	private final AtomicReference<@Nullable Instant> firstProbeAnswer = new AtomicReference<>();
+
 	private final java.util.Map<Drill.Fault, java.util.concurrent.atomic.LongAdder> drillInjections = new java.util.EnumMap<>(
 			Map.of(Drill.Fault.ERROR, new java.util.concurrent.atomic.LongAdder(), Drill.Fault.LATENCY,
 					new java.util.concurrent.atomic.LongAdder(), Drill.Fault.HANG,
@@ -417,6 +425,10 @@ public final class Provider {
 	public void setEnabled(boolean enabled) {
 		boolean changed = this.enabled != enabled;
 		this.enabled = enabled;
+		if (changed && enabled) {
+			// back from the kill switch: the first request after it is a probe
+			this.comebackProbe = true;
+		}
 		if (changed) {
 			for (Listener listener : this.listeners) {
 				listener.enabledChanged(this, enabled);
@@ -569,7 +581,73 @@ public final class Provider {
 	 */
 	public boolean isRateLimited(Clock clock) {
 		Instant until = this.rateLimitedUntil.get();
-		return until != null && clock.instant().isBefore(until);
+		if (until == null) {
+			return false;
+		}
+		if (clock.instant().isBefore(until)) {
+			return true;
+		}
+		if (this.rateLimitedUntil.compareAndSet(until, null)) {
+			// back from a Retry-After rest: the first request after it is a probe
+			this.comebackProbe = true;
+		}
+		return false;
+	}
+
+	/**
+	 * Whether an attempt about to run on this provider is a probe: its breaker is half-open,
+	 * or it is the first attempt after a rest or the kill switch.
+	 * @return {@code true} for a probe (taking the come-back probe, if it was one)
+	 */
+	boolean takeProbe() {
+		if (this.circuitBreaker.getState() == CircuitBreaker.State.HALF_OPEN) {
+			return true;
+		}
+		if (this.comebackProbe) {
+			this.comebackProbe = false;
+			return true;
+		}
+		return false;
+	}
+
+	/**
+	 * A probe was sent to the provider.
+	 */
+	void probeSent() {
+		this.probesSent.increment();
+	}
+
+	/**
+	 * A probe of the provider answered.
+	 * @param at when
+	 */
+	void probeAnswered(Instant at) {
+		this.probesAnswered.increment();
+		this.firstProbeAnswer.compareAndSet(null, at);
+	}
+
+	/**
+	 * Return how many probes were sent to the provider.
+	 * @return the count
+	 */
+	public long getProbesSent() {
+		return this.probesSent.sum();
+	}
+
+	/**
+	 * Return how many probes of the provider answered.
+	 * @return the count
+	 */
+	public long getProbesAnswered() {
+		return this.probesAnswered.sum();
+	}
+
+	/**
+	 * Take when the first probe answered since the provider was last back in rotation.
+	 * @return the instant, or {@code null}
+	 */
+	public @Nullable Instant takeFirstProbeAnswer() {
+		return this.firstProbeAnswer.getAndSet(null);
 	}
 
 	/**
