@@ -113,7 +113,10 @@ class ConfiguredProvidersOverHttpTests {
 	@AfterEach
 	void reset() {
 		this.circuitBreakerRegistry.getAllCircuitBreakers().forEach(CircuitBreaker::reset);
-		this.executor.getProviders().forEach((provider) -> provider.setEnabled(true));
+		this.executor.getProviders().forEach((provider) -> {
+			provider.setEnabled(true);
+			provider.clearComebackProbe();
+		});
 		for (WireMockExtension server : List.of(gatewayA, gatewayB, claude, local, openAiBean)) {
 			server.resetAll();
 		}

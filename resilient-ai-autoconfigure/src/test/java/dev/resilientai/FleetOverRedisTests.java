@@ -146,6 +146,8 @@ class FleetOverRedisTests {
 		endpoint(b).update("primary", "enable");
 
 		await().atMost(BOUND).until(() -> provider(a).isEnabled() && provider(late).isEnabled());
+		// the first request after the kill switch probes the primary beside the secondary
+		ask(a);
 		assertThat(ask(a)).isEqualTo("from primary");
 	}
 
@@ -326,7 +328,9 @@ class FleetOverRedisTests {
 		redis.command("SET", key + "breaker", "1|5|mallory|open", "PX", Long.toString(Duration.ofDays(10).toMillis()));
 		redis.command("SET", this.keyPrefix + ":{fleet}:version", "5");
 
-		ConfigurableApplicationContext a = instance("a");
+		// a fixed 1 s open, so the cap is the local maximum: max-retry-after (3 s here)
+		ConfigurableApplicationContext a = instance("a",
+				"resilience4j.circuitbreaker.configs.resilient-ai.enable-exponential-backoff=false");
 		awaitConnected(a);
 		await().atMost(BOUND).until(() -> breaker(a).getState() == CircuitBreaker.State.OPEN);
 

@@ -119,6 +119,7 @@ class NestedRequestsOverHttpTests extends ThreeProviderHttpTests {
 	@Test
 	void aModelThatCallsBackDuringAPhiCallPassesPhiOn() {
 		callbackProvider().setEnabled(true);
+		callbackProvider().clearComebackProbe();
 
 		ChatResponse response = this.chatClient.prompt().user("outer-request").dataClass("phi").call().chatResponse();
 
@@ -130,6 +131,7 @@ class NestedRequestsOverHttpTests extends ThreeProviderHttpTests {
 	@Test
 	void aModelThatCallsBackDuringADirectPhiCallOfThePrimaryModelPassesPhiOn() {
 		callbackProvider().setEnabled(true);
+		callbackProvider().clearComebackProbe();
 
 		ChatResponse response = this.primaryModel
 			.call(new Prompt("outer-request", FailoverChatOptions.builder().dataClass("phi").build()));
@@ -141,6 +143,7 @@ class NestedRequestsOverHttpTests extends ThreeProviderHttpTests {
 	@Test
 	void aModelThatCallsBackDuringAPhiStreamPassesPhiOn() {
 		callbackProvider().setEnabled(true);
+		callbackProvider().clearComebackProbe();
 
 		List<String> chunks = this.chatClient.prompt()
 			.user("outer-request")

@@ -92,7 +92,10 @@ class ProviderLoadOverHttpTests {
 	@org.junit.jupiter.api.BeforeEach
 	void warmUpModels() {
 		this.breakers.getAllCircuitBreakers().forEach(CircuitBreaker::reset);
-		this.executor.getProviders().forEach((provider) -> provider.setEnabled(true));
+		this.executor.getProviders().forEach((provider) -> {
+			provider.setEnabled(true);
+			provider.clearComebackProbe();
+		});
 		if (warm) {
 			return;
 		}
@@ -111,6 +114,7 @@ class ProviderLoadOverHttpTests {
 		this.executor.getProviders().get(0).setEnabled(false);
 		this.model.call(new Prompt("warm-up"));
 		this.executor.getProviders().get(0).setEnabled(true);
+		this.executor.getProviders().get(0).clearComebackProbe();
 		secondaryServer.resetRequests();
 		long threadsBefore = threads("resilient-ai", "HttpClient-");
 
@@ -163,7 +167,10 @@ class ProviderLoadOverHttpTests {
 			assertThat(local.getMetrics().getNumberOfSuccessfulCalls()).isEqualTo(2);
 		}
 		finally {
-			this.executor.getProviders().forEach((provider) -> provider.setEnabled(true));
+			this.executor.getProviders().forEach((provider) -> {
+			provider.setEnabled(true);
+			provider.clearComebackProbe();
+		});
 			this.breakers.getAllCircuitBreakers().forEach(CircuitBreaker::reset);
 		}
 	}

@@ -68,7 +68,10 @@ class StructuredOutputOverHttpTests extends ThreeProviderHttpTests {
 
 	@BeforeEach
 	void healthyProviders() {
-		this.executor.getProviders().forEach((provider) -> provider.setEnabled(!provider.getName().equals("plain-ollama")));
+		this.executor.getProviders().forEach((provider) -> {
+			provider.setEnabled(!provider.getName().equals("plain-ollama"));
+			provider.clearComebackProbe();
+		});
 		openAiServer.stubFor(openAi().willReturn(jsonResponse(200, openAiCompletion(ANSWER, "stop"))));
 		anthropicServer.stubFor(anthropic().willReturn(jsonResponse(200, anthropicMessage(ANSWER, "end_turn"))));
 		ollamaServer.stubFor(ollama().willReturn(jsonResponse(200, ollamaChat(ANSWER))));

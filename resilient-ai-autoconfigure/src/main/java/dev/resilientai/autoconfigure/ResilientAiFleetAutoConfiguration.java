@@ -107,6 +107,7 @@ public final class ResilientAiFleetAutoConfiguration {
 	static class FleetMetricsConfiguration {
 
 		@Bean
+		@ConditionalOnMissingBean(name = "resilientAiFleetMetrics")
 		MeterBinder resilientAiFleetMetrics(FleetSync fleet, FailoverExecutor executor) {
 			return (registry) -> {
 				Gauge.builder("resilient.ai.fleet.connected", fleet, (sync) -> sync.isConnected() ? 1 : 0)

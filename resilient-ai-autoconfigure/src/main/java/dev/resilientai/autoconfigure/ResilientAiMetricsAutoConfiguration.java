@@ -48,6 +48,7 @@ public final class ResilientAiMetricsAutoConfiguration {
 	 * Hedged attempts per provider: started, won (answered first) and cancelled (lost).
 	 */
 	@Bean
+	@ConditionalOnMissingBean(name = "resilientAiHedgeMetrics")
 	@ConditionalOnBean(FailoverExecutor.class)
 	io.micrometer.core.instrument.binder.MeterBinder resilientAiHedgeMetrics(FailoverExecutor executor) {
 		return (registry) -> {
@@ -70,6 +71,7 @@ public final class ResilientAiMetricsAutoConfiguration {
 	 * to its breaker closing.
 	 */
 	@Bean
+	@ConditionalOnMissingBean(name = "resilientAiRecoveryMetrics")
 	@ConditionalOnBean(FailoverExecutor.class)
 	io.micrometer.core.instrument.binder.MeterBinder resilientAiRecoveryMetrics(FailoverExecutor executor) {
 		return (registry) -> {
@@ -106,6 +108,7 @@ public final class ResilientAiMetricsAutoConfiguration {
 	 * Faults injected by drills, per provider and fault.
 	 */
 	@Bean
+	@ConditionalOnMissingBean(name = "resilientAiDrillMetrics")
 	@ConditionalOnBean(FailoverExecutor.class)
 	io.micrometer.core.instrument.binder.MeterBinder resilientAiDrillMetrics(FailoverExecutor executor) {
 		return (registry) -> {

@@ -102,6 +102,9 @@ public class FailoverExecutor implements AutoCloseable {
 		FailureRecorder failures = new FailureRecorder(classifier, settings, clock);
 		this.callPath = new CallPath(settings, failures, clock, this.timer);
 		this.streamPath = new StreamPath(settings, failures, clock);
+		// one Hedging (and its threads) for both paths, closed with this executor
+		this.callPath.setHedging(this.hedging);
+		this.streamPath.setHedging(this.hedging);
 	}
 
 	/**
@@ -267,6 +270,7 @@ public class FailoverExecutor implements AutoCloseable {
 	 * @param hedging the hedging
 	 */
 	public void setHedging(Hedging hedging) {
+		this.hedging.close();
 		this.hedging = hedging;
 		this.callPath.setHedging(hedging);
 		this.streamPath.setHedging(hedging);

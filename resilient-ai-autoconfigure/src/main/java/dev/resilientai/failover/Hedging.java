@@ -26,8 +26,6 @@ public final class Hedging {
 
 	private static final long CAPACITY = 2 * TOKEN;
 
-	private static final Hedging OFF = new Hedging(false, Duration.ofSeconds(1), 0);
-
 	private final boolean enabled;
 
 	private final Duration delay;
@@ -57,7 +55,8 @@ public final class Hedging {
 	 * @return hedging that never hedges
 	 */
 	public static Hedging off() {
-		return OFF;
+		// one per executor: its threads (for probes) close with the executor
+		return new Hedging(false, Duration.ofSeconds(1), 0);
 	}
 
 	/**
@@ -177,14 +176,14 @@ public final class Hedging {
 	}
 
 	/**
-	 * The threads hedged call attempts run on (stream attempts need none).
+	 * The threads hedged call attempts and probes run on (stream attempts need none).
 	 */
 	ExecutorService executor() {
 		ExecutorService current = this.executor;
-		if (current == null) {
+		if (current == null || current.isShutdown()) {
 			synchronized (this) {
 				current = this.executor;
-				if (current == null) {
+				if (current == null || current.isShutdown()) {
 					AtomicInteger threads = new AtomicInteger();
 					ThreadPoolExecutor pool = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
 							new SynchronousQueue<>(), (task) -> {

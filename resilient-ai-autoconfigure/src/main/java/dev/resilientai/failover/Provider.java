@@ -611,6 +611,14 @@ public final class Provider {
 	}
 
 	/**
+	 * Forget a pending come-back probe (after a rest or the kill switch): the next request is
+	 * an ordinary attempt.
+	 */
+	public void clearComebackProbe() {
+		this.comebackProbe = false;
+	}
+
+	/**
 	 * A probe was sent to the provider.
 	 */
 	void probeSent() {

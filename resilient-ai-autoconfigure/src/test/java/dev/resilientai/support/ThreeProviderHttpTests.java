@@ -76,6 +76,8 @@ public abstract class ThreeProviderHttpTests {
 		this.executor.getProviders().forEach((provider) -> {
 			provider.clearRateLimit();
 			provider.setEnabled(true);
+			// a fresh provider for the next test, not one coming back from a kill switch
+			provider.clearComebackProbe();
 		});
 	}
 
