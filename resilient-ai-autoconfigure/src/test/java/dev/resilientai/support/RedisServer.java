@@ -205,6 +205,13 @@ public final class RedisServer implements AutoCloseable {
 	@Override
 	public void close() {
 		stop();
+		File[] files = this.directory.listFiles();
+		if (files != null) {
+			for (File file : files) {
+				file.delete();
+			}
+		}
+		this.directory.delete();
 	}
 
 }
