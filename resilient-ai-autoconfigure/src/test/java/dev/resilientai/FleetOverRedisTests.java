@@ -11,6 +11,7 @@ import dev.resilientai.failover.FailoverExecutor;
 import dev.resilientai.failover.Provider;
 import dev.resilientai.fleet.FleetSync;
 import dev.resilientai.support.ProviderStubs;
+import dev.resilientai.support.FleetTestSupport;
 import dev.resilientai.support.RedisServer;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import org.junit.jupiter.api.AfterAll;
@@ -48,49 +49,7 @@ import static org.awaitility.Awaitility.await;
  */
 @EnabledIf("dev.resilientai.support.RedisServer#testsRun")
 @ExtendWith(OutputCaptureExtension.class)
-class FleetOverRedisTests {
-
-	/** The propagation bound promised (about a second); pub/sub usually takes milliseconds. */
-	private static final Duration BOUND = Duration.ofSeconds(1);
-
-	private static final AtomicInteger prefixes = new AtomicInteger();
-
-	@RegisterExtension
-	static WireMockExtension primary = ProviderStubs.server();
-
-	@RegisterExtension
-	static WireMockExtension secondary = ProviderStubs.server();
-
-	private static RedisServer redis;
-
-	private final List<ConfigurableApplicationContext> instances = new ArrayList<>();
-
-	private String keyPrefix;
-
-	@BeforeAll
-	static void startRedis() throws Exception {
-		redis = RedisServer.start();
-	}
-
-	@AfterAll
-	static void stopRedis() {
-		redis.close();
-	}
-
-	@BeforeEach
-	void healthyProviders() {
-		this.keyPrefix = "fleet-test-" + prefixes.incrementAndGet();
-		primary.stubFor(openAi().willReturn(jsonResponse(200, openAiCompletion("from primary", "stop"))));
-		secondary.stubFor(openAi().willReturn(jsonResponse(200, openAiCompletion("from secondary", "stop"))));
-	}
-
-	@AfterEach
-	void stopInstances() throws Exception {
-		this.instances.forEach(ConfigurableApplicationContext::close);
-		if (!redisUp()) {
-			redis.restart();
-		}
-	}
+class FleetOverRedisTests extends FleetTestSupport {
 
 	@Test
 	void anOutageFoundByOneInstanceIsSkippedByTheOthersWithinTheBound() {
@@ -342,103 +301,6 @@ class FleetOverRedisTests {
 			ask(a);
 			return breaker(a).getState() != CircuitBreaker.State.OPEN;
 		});
-	}
-
-	private ConfigurableApplicationContext instance(String id, String... extra) {
-		List<String> properties = new ArrayList<>(List.of("spring.main.web-application-type=none",
-				"spring.ai.openai.api-key=sk-test", "spring.ai.anthropic.api-key=sk-ant-test",
-				"spring.main.banner-mode=off", "management.health.redis.enabled=false",
-				"spring.data.redis.host=127.0.0.1", "spring.data.redis.port=" + redis.getPort(),
-				"spring.data.redis.timeout=500ms", "spring.data.redis.connect-timeout=500ms",
-				"resilient-ai.fleet.enabled=true", "resilient-ai.fleet.instance-id=" + id,
-				"resilient-ai.fleet.key-prefix=" + this.keyPrefix, "resilient-ai.fleet.refresh-interval=300ms",
-				"resilient-ai.fleet.recovery-jitter=500ms", "resilient-ai.failover.max-retry-after=3s",
-				"resilient-ai.failover.attempt-timeout=2s",
-				"resilient-ai.providers.primary.type=openai", "resilient-ai.providers.primary.priority=1",
-				"resilient-ai.providers.secondary.priority=2",
-				"resilient-ai.providers.primary.base-url=" + ProviderStubs.loopbackUrl(primary) + "/v1",
-				"resilient-ai.providers.primary.api-key=sk-test", "resilient-ai.providers.primary.model=gpt-4o-mini",
-				"resilient-ai.providers.secondary.type=openai",
-				"resilient-ai.providers.secondary.base-url=" + ProviderStubs.loopbackUrl(secondary) + "/v1",
-				"resilient-ai.providers.secondary.api-key=sk-test",
-				"resilient-ai.providers.secondary.model=gpt-4o-mini",
-				"resilience4j.circuitbreaker.configs.resilient-ai.sliding-window-size=4",
-				"resilience4j.circuitbreaker.configs.resilient-ai.minimum-number-of-calls=2",
-				"resilience4j.circuitbreaker.configs.resilient-ai.wait-duration-in-open-state=1s",
-				"resilience4j.circuitbreaker.configs.resilient-ai.permitted-number-of-calls-in-half-open-state=1",
-				"management.endpoints.access.default=unrestricted"));
-		properties.addAll(List.of(extra));
-		ConfigurableApplicationContext context = new SpringApplicationBuilder(FleetApplication.class)
-			.properties(properties.toArray(String[]::new))
-			.run();
-		this.instances.add(context);
-		return context;
-	}
-
-	private String ask(ConfigurableApplicationContext instance) {
-		ChatResponse response = instance.getBean(ResilientChatClient.class).prompt("hi").call().chatResponse();
-		return response.getResult().getOutput().getText();
-	}
-
-	private static void awaitConnected(ConfigurableApplicationContext... instances) {
-		await().atMost(Duration.ofSeconds(5)).until(() -> java.util.Arrays.stream(instances)
-			.allMatch((instance) -> fleet(instance).isConnected() && fleet(instance).status().lastSync() != null));
-	}
-
-	private static FleetSync fleet(ConfigurableApplicationContext instance) {
-		return instance.getBean(FleetSync.class);
-	}
-
-	private static Provider provider(ConfigurableApplicationContext instance) {
-		return instance.getBean(FailoverExecutor.class)
-			.getProviders()
-			.stream()
-			.filter((provider) -> provider.getName().equals("primary"))
-			.findFirst()
-			.orElseThrow();
-	}
-
-	private static CircuitBreaker breaker(ConfigurableApplicationContext instance) {
-		return provider(instance).getCircuitBreaker();
-	}
-
-	private static ResilientAiEndpoint endpoint(ConfigurableApplicationContext instance) {
-		// the endpoint's own class over the instance's beans: these instances expose no endpoint
-		return new ResilientAiEndpoint(instance.getBean(FailoverExecutor.class), java.time.Clock.systemUTC(),
-				fleet(instance));
-	}
-
-	@SuppressWarnings("unchecked")
-	private static java.util.Map<String, Object> health(ConfigurableApplicationContext instance) {
-		var contributor = (org.springframework.boot.health.contributor.CompositeHealthContributor) instance
-			.getBean("resilientAiHealthContributor");
-		var fleet = (org.springframework.boot.health.contributor.HealthIndicator) contributor.getContributor("fleet");
-		var health = fleet.health();
-		assertThat(health.getStatus()).isEqualTo(org.springframework.boot.health.contributor.Status.UP);
-		return health.getDetails();
-	}
-
-	private static boolean redisUp() {
-		try {
-			return redis.command("PING").startsWith("+PONG");
-		}
-		catch (Exception ex) {
-			return false;
-		}
-	}
-
-	private static int countOccurrences(String text, String part) {
-		int count = 0;
-		for (int at = text.indexOf(part); at >= 0; at = text.indexOf(part, at + 1)) {
-			count++;
-		}
-		return count;
-	}
-
-	@SpringBootConfiguration
-	@EnableAutoConfiguration
-	static class FleetApplication {
-
 	}
 
 }

@@ -87,6 +87,11 @@ class VirtualThreadsOverHttpTests {
 		secondaryServer.resetAll();
 		secondaryServer.stubFor(openAi().willReturn(jsonResponse(200, openAiCompletion("from secondary", "stop"))));
 		this.breakers.getAllCircuitBreakers().forEach(CircuitBreaker::reset);
+		// fresh providers, not ones coming back from the kill switch (whose first call is a probe)
+		this.executor.getProviders().forEach((provider) -> {
+			provider.setEnabled(true);
+			provider.clearComebackProbe();
+		});
 	}
 
 	@AfterAll

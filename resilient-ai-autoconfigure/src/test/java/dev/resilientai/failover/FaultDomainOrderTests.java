@@ -54,10 +54,7 @@ class FaultDomainOrderTests {
 		}), Arguments.of("overloaded", (Supplier<ChatResponse>) () -> {
 			throw HttpServerErrorException.create(HttpStatus.SERVICE_UNAVAILABLE, "busy", HttpHeaders.EMPTY, null,
 					null);
-		}), Arguments.of("timeout", (Supplier<ChatResponse>) () -> {
-			sleep(2_000);
-			return answer("late");
-		}));
+		}), Arguments.of("timeout", new Slow()));
 	}
 
 	@ParameterizedTest(name = "{0}")
@@ -175,12 +172,25 @@ class FaultDomainOrderTests {
 
 			@Override
 			public Flux<ChatResponse> stream(Prompt prompt) {
-				return reactor.core.publisher.Mono.fromSupplier(behaviour)
-					.subscribeOn(reactor.core.scheduler.Schedulers.boundedElastic())
-					.flux();
+				if (behaviour instanceof Slow) {
+					// a stream that sends nothing for longer than the attempt timeout, without a blocked thread
+					return reactor.core.publisher.Mono.delay(Duration.ofSeconds(2)).map((tick) -> answer("late")).flux();
+				}
+				return Flux.defer(() -> Flux.just(behaviour.get()));
 			}
 
 		};
+	}
+
+	/** Answers after longer than the attempt timeout. */
+	private static final class Slow implements Supplier<ChatResponse> {
+
+		@Override
+		public ChatResponse get() {
+			sleep(2_000);
+			return answer("late");
+		}
+
 	}
 
 	private static ChatResponse answer(String text) {
