@@ -51,14 +51,43 @@ function renderCards(providers) {
           select.appendChild(option);
         }
         select.addEventListener('change', () => post(`/api/simulator/${provider.simulates}/${select.value}`));
+        const simulatorLabel = document.createElement('p');
+        simulatorLabel.className = 'hint';
+        simulatorLabel.textContent = 'Simulator: the provider itself misbehaves (it is called).';
+        card.appendChild(simulatorLabel);
         card.appendChild(select);
       }
+      const drill = document.createElement('div');
+      drill.className = 'drill';
+      drill.innerHTML = `<p class="hint">Drill: the starter injects the fault in front of a healthy provider
+          (bounded, audited; an injected error never calls it).</p>
+        <select id="drill-fault-${provider.name}" aria-label="drill fault of ${provider.name}">
+          <option value="error">error</option><option value="latency">latency</option><option value="hang">hang</option>
+        </select>
+        <input id="drill-ratio-${provider.name}" type="number" min="0" max="1" step="0.1" value="1" aria-label="drill ratio of ${provider.name}">
+        <select id="drill-duration-${provider.name}" aria-label="drill duration of ${provider.name}">
+          <option value="1m">1 min</option><option value="5m">5 min</option>
+        </select>
+        <button id="drill-start-${provider.name}" type="button">Start drill</button>
+        <button id="drill-stop-${provider.name}" type="button">Stop</button>
+        <p class="drill-state" id="drill-${provider.name}"></p>`;
+      card.appendChild(drill);
+      drill.querySelector('#drill-start-' + provider.name).addEventListener('click', () => post(`/api/drill/${provider.name}`, {
+        fault: document.getElementById('drill-fault-' + provider.name).value,
+        ratio: Number(document.getElementById('drill-ratio-' + provider.name).value),
+        duration: document.getElementById('drill-duration-' + provider.name).value
+      }));
+      drill.querySelector('#drill-stop-' + provider.name).addEventListener('click', () => post(`/api/drill/${provider.name}`, { fault: 'none' }));
       container.appendChild(card);
     }
     card.className = 'card ' + provider.breakerState.toLowerCase();
     document.getElementById('breaker-' + provider.name).textContent = provider.breakerState + (provider.enabled ? '' : ' (disabled)');
     document.getElementById('classes-' + provider.name).textContent = (provider.allowedDataClasses || ['all']).join(', ');
     document.getElementById('requests-' + provider.name).textContent = provider.requests ?? '-';
+    document.getElementById('drill-' + provider.name).textContent = provider.drill
+      ? `DRILL: ${provider.drill.fault} on ${Math.round(provider.drill.ratio * 100)} % of attempts, ${provider.drill.secondsLeft} s left`
+      : '';
+    card.classList.toggle('drilling', !!provider.drill);
     const select = document.getElementById('mode-' + provider.name);
     if (select && document.activeElement !== select && provider.mode) {
       select.value = provider.mode;

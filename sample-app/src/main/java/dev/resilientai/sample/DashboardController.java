@@ -40,12 +40,15 @@ class DashboardController {
 
 	private final LoadGenerator load;
 
+	private final ObjectProvider<dev.resilientai.actuate.ResilientAiEndpoint> endpoint;
+
 	DashboardController(FailoverExecutor executor, ObjectProvider<ProviderSimulator> simulator, TrafficStats stats,
-			LoadGenerator load) {
+			LoadGenerator load, ObjectProvider<dev.resilientai.actuate.ResilientAiEndpoint> endpoint) {
 		this.executor = executor;
 		this.simulator = simulator;
 		this.stats = stats;
 		this.load = load;
+		this.endpoint = endpoint;
 	}
 
 	@GetMapping("/dashboard")
@@ -58,7 +61,8 @@ class DashboardController {
 					provider.getAllowedDataClasses(), provider.isEnabled(),
 					(simulator != null && kind != null) ? kind.name().toLowerCase(Locale.ROOT) : null,
 					(simulator != null && kind != null) ? simulator.mode(kind).name().toLowerCase(Locale.ROOT) : null,
-					(simulator != null && kind != null) ? simulator.requests(kind) : null));
+					(simulator != null && kind != null) ? simulator.requests(kind) : null,
+					DrillCard.of(provider.getDrill(java.time.Instant.now()))));
 		}
 		return new Dashboard(cards,
 				this.stats.snapshot(this.executor.getProviders().stream().map(Provider::getName).toList()),
@@ -75,6 +79,37 @@ class DashboardController {
 		simulator.setMode(kind, parse(ProviderSimulator.Mode.class, mode));
 		return new SimulatorState(kind.name().toLowerCase(Locale.ROOT),
 				simulator.mode(kind).name().toLowerCase(Locale.ROOT));
+	}
+
+	/**
+	 * Start or stop a failover drill on a provider, through the resilientai endpoint's
+	 * {@code drill} action (the same validation, audit and bounds as over the actuator).
+	 * @param provider the provider
+	 * @param request the drill: fault (error, latency, hang or none), ratio, duration
+	 * @return the provider's drill now
+	 */
+	@PostMapping("/drill/{provider}")
+	@Nullable DrillCard drill(@PathVariable String provider, @RequestBody DrillRequest request) {
+		var endpoint = this.endpoint.getIfAvailable();
+		if (endpoint == null) {
+			throw new ResponseStatusException(HttpStatus.NOT_FOUND, "The resilientai endpoint is not exposed");
+		}
+		dev.resilientai.actuate.ResilientAiEndpoint.ProviderState state;
+		try {
+			state = endpoint.update(provider, "drill", request.fault(),
+					(request.ratio() != null) ? request.ratio().toString() : null, request.duration(),
+					request.latency(), null);
+		}
+		catch (org.springframework.boot.actuate.endpoint.InvalidEndpointRequestException ex) {
+			throw new ResponseStatusException(HttpStatus.BAD_REQUEST, ex.getReason());
+		}
+		catch (dev.resilientai.actuate.ResilientAiEndpoint.DrillsDisabledException ex) {
+			throw new ResponseStatusException(HttpStatus.FORBIDDEN, ex.getMessage());
+		}
+		if (state == null) {
+			throw new ResponseStatusException(HttpStatus.NOT_FOUND, "No provider named '" + provider + "'");
+		}
+		return DrillCard.of(state.drill());
 	}
 
 	@PostMapping("/load")
@@ -97,7 +132,30 @@ class DashboardController {
 	}
 
 	record ProviderCard(String name, String breakerState, java.util.@Nullable Set<String> allowedDataClasses,
-			boolean enabled, @Nullable String simulates, @Nullable String mode, @Nullable Long requests) {
+			boolean enabled, @Nullable String simulates, @Nullable String mode, @Nullable Long requests,
+			@Nullable DrillCard drill) {
+	}
+
+	/**
+	 * A running drill, as the dashboard shows it.
+	 *
+	 * @param fault the injected fault
+	 * @param ratio the share of attempts that meet it
+	 * @param secondsLeft until it ends by itself
+	 */
+	record DrillCard(String fault, double ratio, long secondsLeft) {
+
+		static @Nullable DrillCard of(dev.resilientai.failover.@Nullable Drill drill) {
+			if (drill == null) {
+				return null;
+			}
+			return new DrillCard(drill.fault().wireName(), drill.ratio(),
+					Math.max(0, java.time.Duration.between(java.time.Instant.now(), drill.until()).toSeconds()));
+		}
+
+	}
+
+	record DrillRequest(String fault, @Nullable Double ratio, @Nullable String duration, @Nullable String latency) {
 	}
 
 	record SimulatorState(String provider, String mode) {

@@ -104,4 +104,25 @@ class DashboardBrowserTests {
 		assertThat(Files.size(screenshot)).isPositive();
 	}
 
+	@Test
+	void aDrillStartedFromItsControlShowsOnTheCardAndMovesChatsWithoutCallingTheProvider() {
+		WebDriverWait wait = new WebDriverWait(this.driver, Duration.ofSeconds(20));
+		this.driver.get("http://127.0.0.1:" + this.port + "/");
+		wait.until(ExpectedConditions.presenceOfElementLocated(By.id("drill-start-openai")));
+		long openAiRequests = this.simulator.requests(ProviderSimulator.Kind.OPENAI);
+
+		new Select(this.driver.findElement(By.id("drill-fault-openai"))).selectByValue("error");
+		this.driver.findElement(By.id("drill-start-openai")).click();
+		wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("drill-openai"), "DRILL: error"));
+		this.driver.findElement(By.id("chat-send")).click();
+		wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("answer-provider"), "anthropic"));
+
+		assertThat(this.driver.findElement(By.id("card-openai")).getAttribute("class")).contains("drilling");
+		assertThat(this.simulator.requests(ProviderSimulator.Kind.OPENAI)).isEqualTo(openAiRequests);
+		assertThat(this.simulator.mode(ProviderSimulator.Kind.OPENAI)).isEqualTo(ProviderSimulator.Mode.HEALTHY);
+
+		this.driver.findElement(By.id("drill-stop-openai")).click();
+		wait.until((d) -> d.findElement(By.id("drill-openai")).getText().isEmpty());
+	}
+
 }

@@ -55,6 +55,35 @@ class SampleApplicationTests {
 	}
 
 	@Test
+	void aDrillStartedFromTheDashboardMovesTrafficWithoutCallingTheProviderAndCanBeStopped() throws Exception {
+		long openAiRequests = this.simulator.requests(ProviderSimulator.Kind.OPENAI);
+
+		JsonNode drill = json.readTree(
+				post("/api/drill/openai", Map.of("fault", "error", "ratio", 1.0, "duration", "1m")).getBody());
+		JsonNode answer = json.readTree(post("/api/chat", Map.of("message", "Hello")).getBody());
+		JsonNode dashboard = json.readTree(client().get().uri("/api/dashboard").retrieve().body(String.class));
+
+		assertThat(drill.get("fault").asText()).isEqualTo("error");
+		assertThat(answer.get("provider").asText()).isEqualTo("anthropic");
+		assertThat(this.simulator.requests(ProviderSimulator.Kind.OPENAI)).as("an injected error never calls openai")
+			.isEqualTo(openAiRequests);
+		assertThat(dashboard.at("/providers/0/drill/fault").asText()).isEqualTo("error");
+		assertThat(dashboard.at("/providers/0/mode").asText()).as("the simulator's own mode is untouched")
+			.isEqualTo("healthy");
+
+		post("/api/drill/openai", Map.of("fault", "none"));
+
+		assertThat(json.readTree(post("/api/chat", Map.of("message", "Hello")).getBody()).get("provider").asText())
+			.isEqualTo("openai");
+	}
+
+	@Test
+	void aBadDrillFromTheDashboardIsA400NamingTheField() {
+		assertThat(post("/api/drill/openai", Map.of("fault", "error", "ratio", 3, "duration", "1m")).getStatusCode()
+			.value()).isEqualTo(400);
+	}
+
+	@Test
 	void anOutageCausedThroughTheApiFailsOverToTheNextProvider() throws Exception {
 		JsonNode state = json.readTree(post("/api/simulator/openai/outage", null).getBody());
 
