@@ -41,6 +41,9 @@ final class StubProvider implements AutoCloseable {
 
 	private volatile Mode mode = Mode.HEALTHY;
 
+	/** Latency added to a healthy answer: a brownout. */
+	private volatile long extraMillis;
+
 	private volatile boolean closed;
 
 	StubProvider(String name, long serviceMillis, long flapMillis) throws IOException {
@@ -64,6 +67,14 @@ final class StubProvider implements AutoCloseable {
 
 	void mode(Mode mode) {
 		this.mode = mode;
+	}
+
+	/**
+	 * Add latency to every healthy answer (a brownout: slower, no errors).
+	 * @param millis the added latency
+	 */
+	void extraLatency(long millis) {
+		this.extraMillis = millis;
 	}
 
 	long requests() {
@@ -102,8 +113,9 @@ final class StubProvider implements AutoCloseable {
 					respond(exchange, 200, answer());
 				}
 				default -> {
-					if (this.serviceMillis > 0) {
-						TimeUnit.MILLISECONDS.sleep(this.serviceMillis);
+					long service = this.serviceMillis + this.extraMillis;
+					if (service > 0) {
+						TimeUnit.MILLISECONDS.sleep(service);
 					}
 					respond(exchange, 200, answer());
 				}
