@@ -77,7 +77,7 @@ class ProviderFactory {
 		.failureRateThreshold(50)
 		.slowCallRateThreshold(80)
 		.waitIntervalFunctionInOpenState(
-				io.github.resilience4j.core.IntervalFunction.ofExponentialBackoff(Duration.ofSeconds(1), 2, Duration.ofSeconds(60)))
+				io.github.resilience4j.core.IntervalFunction.ofExponentialBackoff(Duration.ofSeconds(1), 2, Duration.ofSeconds(5)))
 		.permittedNumberOfCallsInHalfOpenState(2)
 		.automaticTransitionFromOpenToHalfOpenEnabled(false)
 		.writableStackTraceEnabled(false)

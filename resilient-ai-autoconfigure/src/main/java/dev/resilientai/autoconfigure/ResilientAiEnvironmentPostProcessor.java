@@ -102,11 +102,11 @@ public class ResilientAiEnvironmentPostProcessor implements EnvironmentPostProce
 		defaults.put(BREAKER + "failure-rate-threshold", 50);
 		defaults.put(BREAKER + "slow-call-rate-threshold", 80);
 		// a short first open that doubles with each failed probe, up to a minute: a provider back
-		// from a blip gets traffic within about a second, a dead one is probed ever less often
+		// from a blip gets traffic within about a second, a dead one is probed every 5 s at most (probes cost callers nothing)
 		defaults.put(BREAKER + "wait-duration-in-open-state", "1s");
 		defaults.put(BREAKER + "enable-exponential-backoff", true);
 		defaults.put(BREAKER + "exponential-backoff-multiplier", 2);
-		defaults.put(BREAKER + "exponential-max-wait-duration-in-open-state", "60s");
+		defaults.put(BREAKER + "exponential-max-wait-duration-in-open-state", "5s");
 		defaults.put(BREAKER + "permitted-number-of-calls-in-half-open-state", 2);
 		defaults.put(BREAKER + "automatic-transition-from-open-to-half-open-enabled", false);
 		defaults.put(BREAKER + "writable-stack-trace-enabled", false);

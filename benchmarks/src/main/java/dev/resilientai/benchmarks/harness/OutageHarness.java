@@ -107,9 +107,8 @@ public final class OutageHarness {
 			secondaries.put(client, new StubProvider("secondary", 5, flapMillis));
 		}
 		double stubCapacity = measureCapacity(secondaries.get(BASELINE), scale);
-		Duration breakerWait = Duration.ofMillis(Math.max(200, (long) (5000 * scale)));
-		FailoverExecutor executor = resilientExecutor(primaries.get(RESILIENT), secondaries.get(RESILIENT),
-				breakerWait);
+		// the starter's default open wait: 1 s, doubling with each failed probe up to 5 s
+		FailoverExecutor executor = resilientExecutor(primaries.get(RESILIENT), secondaries.get(RESILIENT), null);
 		List<Long> breakerOpenedAt = new java.util.concurrent.CopyOnWriteArrayList<>();
 		executor.getProviders()
 			.get(0)
@@ -286,7 +285,7 @@ public final class OutageHarness {
 	 * failures or 80 % calls slower than 800 ms), two half-open probes.
 	 */
 	static FailoverExecutor resilientExecutor(StubProvider primary, StubProvider secondary,
-			Duration breakerWait) {
+			@org.jspecify.annotations.Nullable Duration breakerWait) {
 		List<Provider> providers = new ArrayList<>();
 		for (StubProvider stub : List.of(primary, secondary)) {
 			OpenAiChatModel model = OpenAiChatModel.builder()
@@ -305,7 +304,10 @@ public final class OutageHarness {
 				.failureRateThreshold(50)
 				.slowCallDurationThreshold(Duration.ofMillis(800))
 				.slowCallRateThreshold(80)
-				.waitDurationInOpenState(breakerWait)
+				.waitIntervalFunctionInOpenState((breakerWait != null)
+						? io.github.resilience4j.core.IntervalFunction.of(breakerWait)
+						: io.github.resilience4j.core.IntervalFunction.ofExponentialBackoff(Duration.ofSeconds(1), 2,
+								Duration.ofSeconds(5)))
 				.permittedNumberOfCallsInHalfOpenState(2)
 				.writableStackTraceEnabled(false)
 				.build();

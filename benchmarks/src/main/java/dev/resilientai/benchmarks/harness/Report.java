@@ -46,8 +46,18 @@ public record Report(Machine machine, double scale, int callersPerClient, double
 						.min(Long::compare)
 						.map((t) -> t - phase.startMillis())
 						.orElse(null);
+			// callers of ResilientChatClient that waited about an attempt timeout once its breaker
+			// had opened in this phase: the price of probes a caller waits on
+			Integer delayedByProbes = null;
+			if (openAfter != null) {
+				long opened = phase.startMillis() + openAfter;
+				delayedByProbes = (int) samples.stream()
+					.filter((s) -> s.client().equals(OutageHarness.RESILIENT) && s.startMillis() > opened
+							&& s.startMillis() < phase.endMillis() && s.latencyMillis() >= 900)
+					.count();
+			}
 			reports.add(new PhaseReport(phase.name(), phase.fault().name().toLowerCase(Locale.ROOT),
-					phase.startMillis(), phase.endMillis(), clients, openAfter, trafficBack));
+					phase.startMillis(), phase.endMillis(), clients, openAfter, trafficBack, delayedByProbes));
 		}
 		return new Report(new Machine(Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
 				System.getProperty("os.name") + " " + System.getProperty("os.arch")), scale, callers, stubCapacity,
@@ -109,12 +119,14 @@ public record Report(Machine machine, double scale, int callersPerClient, double
 								: String.format(Locale.ROOT, "%.2f", stats.primaryRequestsPerRequest())));
 			}
 		}
-		md.append("\n| phase | ResilientChatClient breaker open after | traffic back to the primary after (plain / try-catch / resilient) |\n|---|---:|---|\n");
+		md.append("\n| phase | ResilientChatClient breaker open after | ResilientChatClient callers delayed by probes (≥ 900 ms once open) | traffic back to the primary after (plain / try-catch / resilient) |\n|---|---:|---:|---|\n");
 		for (PhaseReport phase : this.phases) {
 			md.append("| ")
 				.append(phase.phase())
 				.append(" | ")
 				.append((phase.breakerOpenAfterMillis() != null) ? phase.breakerOpenAfterMillis() + " ms" : "-")
+				.append(" | ")
+				.append((phase.callersDelayedByProbes() != null) ? phase.callersDelayedByProbes() : "-")
 				.append(" | ")
 				.append(phase.trafficBackAfterMillis().isEmpty() ? "-"
 						: String.join(" / ", phase.trafficBackAfterMillis()
@@ -135,7 +147,7 @@ public record Report(Machine machine, double scale, int callersPerClient, double
 	/** One phase of the timeline. */
 	public record PhaseReport(String phase, String fault, long startMillis, long endMillis,
 			Map<String, ClientStats> clients, @Nullable Long breakerOpenAfterMillis,
-			Map<String, @Nullable Long> trafficBackAfterMillis) {
+			Map<String, @Nullable Long> trafficBackAfterMillis, @Nullable Integer callersDelayedByProbes) {
 	}
 
 	/** One client in one phase. */
