@@ -25,7 +25,93 @@ async function post(url, body) {
   return { ok: response.ok, body: await response.json() };
 }
 
-function renderCards(providers) {
+const DRILL_FAULTS = ['error', 'latency', 'hang'];
+
+function el(tag, props, ...children) {
+  const node = document.createElement(tag);
+  Object.assign(node, props);
+  node.append(...children);
+  return node;
+}
+
+function duration(seconds) {
+  const minutes = Math.floor(seconds / 60);
+  return minutes > 0 ? `${minutes}m ${String(seconds % 60).padStart(2, '0')}s` : `${seconds}s`;
+}
+
+// The simulator's switch: makes the simulated provider itself misbehave.
+function simulatorControl(provider) {
+  const select = el('select', { id: 'mode-' + provider.name });
+  select.setAttribute('aria-label', 'simulated fault of ' + provider.name);
+  for (const mode of MODES) {
+    select.appendChild(el('option', { value: mode, textContent: mode.replace('_', ' ') }));
+  }
+  select.addEventListener('change', () => post(`/api/simulator/${provider.simulates}/${select.value}`));
+  return el('div', { className: 'control simulated' },
+    el('div', { className: 'control-title' }, 'Simulated fault ', el('small', {}, '(the provider misbehaves)')), select);
+}
+
+// A drill through the starter's own actuator endpoint, as an operator would start one.
+function drillControl(provider, settings) {
+  const name = provider.name;
+  const fault = el('select', { id: 'drill-fault-' + name });
+  fault.setAttribute('aria-label', 'drill fault of ' + name);
+  for (const kind of DRILL_FAULTS) {
+    fault.appendChild(el('option', { value: kind, textContent: kind }));
+  }
+  const ratio = el('input', { id: 'drill-ratio-' + name, type: 'number', min: '0', max: '1', step: '0.1', value: '1',
+    title: 'share of attempts that meet the fault, 0 to 1' });
+  ratio.setAttribute('aria-label', 'drill ratio of ' + name);
+  const length = el('input', { id: 'drill-duration-' + name, type: 'text', value: '5m', size: 4,
+    title: `how long it runs, at most ${duration(settings.maxDurationSeconds)} (resilient-ai.drills.max-duration)` });
+  length.setAttribute('aria-label', 'drill duration of ' + name);
+  const latency = el('input', { id: 'drill-latency-' + name, type: 'text', placeholder: '½ timeout', size: 6,
+    hidden: true, title: 'the delay added before the real call' });
+  latency.setAttribute('aria-label', 'drill latency of ' + name);
+  fault.addEventListener('change', () => { latency.hidden = fault.value !== 'latency'; });
+  const start = el('button', { id: 'drill-start-' + name, type: 'button', textContent: 'Start drill' });
+  const stop = el('button', { id: 'drill-stop-' + name, type: 'button', textContent: 'Stop', disabled: true });
+  const error = el('div', { id: 'drill-error-' + name, className: 'drill-error' });
+  const send = async (body) => {
+    error.textContent = '';
+    try {
+      const { ok, body: reply } = await post(`/actuator/resilientai/${name}`, { action: 'drill', ...body });
+      if (!ok) {
+        error.textContent = `${reply.status} ${reply.error}: ${reply.message}`;
+      }
+    }
+    catch (e) {
+      error.textContent = 'The resilientai endpoint did not answer: ' + e;
+    }
+    refresh();
+  };
+  start.addEventListener('click', () => {
+    const body = { fault: fault.value, ratio: ratio.value, duration: length.value };
+    if (fault.value === 'latency' && latency.value) {
+      body.latency = latency.value;
+    }
+    send(body);
+  });
+  stop.addEventListener('click', () => send({ fault: 'none' }));
+  const form = el('div', { className: 'drill-form' }, fault,
+    el('label', {}, 'ratio ', ratio), el('label', {}, 'for ', length), latency, start, stop);
+  if (!settings.enabled) {
+    form.replaceChildren('Drills are off (resilient-ai.drills.enabled).');
+  }
+  return el('div', { className: 'control drill' },
+    el('div', { className: 'control-title' }, 'Drill ', el('small', {}, '(injected by the starter)')),
+    el('div', { id: 'drill-' + name, className: 'drill-status',
+      title: 'Injected errors and hangs count against the breaker, as a real outage would' }, 'none'), form, error);
+}
+
+function drillText(drill) {
+  const what = drill.fault === 'latency' ? `latency +${drill.latencyMillis} ms` : drill.fault;
+  const injected = drill.fault === 'latency' ? `${drill.injected} delayed` : `${drill.injected} injected, not sent`;
+  return `${what} on ${Math.round(drill.ratio * 100)} % of attempts · ${duration(drill.secondsLeft)} left · `
+    + `${injected} · by ${drill.by}`;
+}
+
+function renderCards(providers, settings) {
   const container = document.getElementById('providers');
   for (const provider of providers) {
     let card = document.getElementById('card-' + provider.name);
@@ -33,61 +119,40 @@ function renderCards(providers) {
       card = document.createElement('article');
       card.id = 'card-' + provider.name;
       card.className = 'card';
-      card.innerHTML = `<h3>${provider.name}</h3>
+      card.innerHTML = `<h3>${provider.name}
+          <span class="badge simulated" id="simulated-badge-${provider.name}" hidden></span>
+          <span class="badge drill" id="drill-badge-${provider.name}" hidden></span></h3>
         <dl>
           <dt>breaker</dt><dd class="breaker" id="breaker-${provider.name}"></dd>
           <dt>classes</dt><dd id="classes-${provider.name}"></dd>
-          <dt>requests</dt><dd id="requests-${provider.name}"></dd>
+          <dt title="requests the simulated provider received">received</dt><dd id="requests-${provider.name}"></dd>
           <dt>simulates</dt><dd>${provider.simulates || '-'}</dd>
         </dl>`;
       if (provider.simulates) {
-        const select = document.createElement('select');
-        select.id = 'mode-' + provider.name;
-        select.setAttribute('aria-label', 'fault of ' + provider.name);
-        for (const mode of MODES) {
-          const option = document.createElement('option');
-          option.value = mode;
-          option.textContent = mode.replace('_', ' ');
-          select.appendChild(option);
-        }
-        select.addEventListener('change', () => post(`/api/simulator/${provider.simulates}/${select.value}`));
-        const simulatorLabel = document.createElement('p');
-        simulatorLabel.className = 'hint';
-        simulatorLabel.textContent = 'Simulator: the provider itself misbehaves (it is called).';
-        card.appendChild(simulatorLabel);
-        card.appendChild(select);
+        card.appendChild(simulatorControl(provider));
       }
-      const drill = document.createElement('div');
-      drill.className = 'drill';
-      drill.innerHTML = `<p class="hint">Drill: the starter injects the fault in front of a healthy provider
-          (bounded, audited; an injected error never calls it).</p>
-        <select id="drill-fault-${provider.name}" aria-label="drill fault of ${provider.name}">
-          <option value="error">error</option><option value="latency">latency</option><option value="hang">hang</option>
-        </select>
-        <input id="drill-ratio-${provider.name}" type="number" min="0" max="1" step="0.1" value="1" aria-label="drill ratio of ${provider.name}">
-        <select id="drill-duration-${provider.name}" aria-label="drill duration of ${provider.name}">
-          <option value="1m">1 min</option><option value="5m">5 min</option>
-        </select>
-        <button id="drill-start-${provider.name}" type="button">Start drill</button>
-        <button id="drill-stop-${provider.name}" type="button">Stop</button>
-        <p class="drill-state" id="drill-${provider.name}"></p>`;
-      card.appendChild(drill);
-      drill.querySelector('#drill-start-' + provider.name).addEventListener('click', () => post(`/api/drill/${provider.name}`, {
-        fault: document.getElementById('drill-fault-' + provider.name).value,
-        ratio: Number(document.getElementById('drill-ratio-' + provider.name).value),
-        duration: document.getElementById('drill-duration-' + provider.name).value
-      }));
-      drill.querySelector('#drill-stop-' + provider.name).addEventListener('click', () => post(`/api/drill/${provider.name}`, { fault: 'none' }));
+      card.appendChild(drillControl(provider, settings));
       container.appendChild(card);
     }
-    card.className = 'card ' + provider.breakerState.toLowerCase();
+    const faulty = provider.mode && provider.mode !== 'healthy';
+    card.className = 'card ' + provider.breakerState.toLowerCase() + (provider.drill ? ' drilling' : '')
+      + (faulty ? ' simulated-fault' : '');
     document.getElementById('breaker-' + provider.name).textContent = provider.breakerState + (provider.enabled ? '' : ' (disabled)');
     document.getElementById('classes-' + provider.name).textContent = (provider.allowedDataClasses || ['all']).join(', ');
     document.getElementById('requests-' + provider.name).textContent = provider.requests ?? '-';
-    document.getElementById('drill-' + provider.name).textContent = provider.drill
-      ? `DRILL: ${provider.drill.fault} on ${Math.round(provider.drill.ratio * 100)} % of attempts, ${provider.drill.secondsLeft} s left`
-      : '';
-    card.classList.toggle('drilling', !!provider.drill);
+    const simulatedBadge = document.getElementById('simulated-badge-' + provider.name);
+    simulatedBadge.hidden = !faulty;
+    simulatedBadge.textContent = faulty ? 'simulated ' + provider.mode.replace('_', ' ') : '';
+    const drillBadge = document.getElementById('drill-badge-' + provider.name);
+    drillBadge.hidden = !provider.drill;
+    drillBadge.textContent = provider.drill ? 'drill: ' + provider.drill.fault : '';
+    const status = document.getElementById('drill-' + provider.name);
+    status.textContent = provider.drill ? drillText(provider.drill) : 'none';
+    status.classList.toggle('running', !!provider.drill);
+    const stop = document.getElementById('drill-stop-' + provider.name);
+    if (stop) {
+      stop.disabled = !provider.drill;
+    }
     const select = document.getElementById('mode-' + provider.name);
     if (select && document.activeElement !== select && provider.mode) {
       select.value = provider.mode;
@@ -113,7 +178,7 @@ async function refresh() {
   try {
     const response = await fetch('/api/dashboard');
     const dashboard = await response.json();
-    renderCards(dashboard.providers);
+    renderCards(dashboard.providers, dashboard.drills);
     renderChart(dashboard.traffic);
     loadRunning = dashboard.load.running;
     document.getElementById('load-toggle').textContent = loadRunning ? 'Stop load' : `Start load (${dashboard.load.requestsPerSecond} req/s)`;

@@ -1,10 +1,15 @@
 package dev.resilientai.sample;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
+import dev.resilientai.actuate.Drills;
+import dev.resilientai.failover.Drill;
 import dev.resilientai.failover.FailoverExecutor;
 import dev.resilientai.failover.Provider;
 import org.jspecify.annotations.Nullable;
@@ -20,8 +25,10 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.server.ResponseStatusException;
 
 /**
- * What the dashboard polls (providers, their breakers and faults, live traffic), the
- * simulator's fault switches and the load generator's switch.
+ * What the dashboard polls (providers, their breakers, simulated faults and drills, live
+ * traffic), the simulator's fault switches and the load generator's switch. Drills are
+ * started and stopped by the page through the starter's own {@code resilientai} actuator
+ * endpoint, as an operator would, so they are audited like any other drill.
  */
 @RestController
 @RequestMapping("/api")
@@ -40,15 +47,31 @@ class DashboardController {
 
 	private final LoadGenerator load;
 
-	private final ObjectProvider<dev.resilientai.actuate.ResilientAiEndpoint> endpoint;
+	private final ObjectProvider<Drills> drills;
+
+	/** Per provider, its count of injected faults when its current drill started. */
+	private final Map<String, Long> injectedBefore = new ConcurrentHashMap<>();
 
 	DashboardController(FailoverExecutor executor, ObjectProvider<ProviderSimulator> simulator, TrafficStats stats,
-			LoadGenerator load, ObjectProvider<dev.resilientai.actuate.ResilientAiEndpoint> endpoint) {
+			LoadGenerator load, ObjectProvider<Drills> drills) {
 		this.executor = executor;
 		this.simulator = simulator;
 		this.stats = stats;
 		this.load = load;
-		this.endpoint = endpoint;
+		this.drills = drills;
+		for (Provider provider : executor.getProviders()) {
+			provider.addListener(new Provider.Listener() {
+
+				@Override
+				public void drillChanged(Provider changed, @Nullable Drill drill) {
+					if (drill != null) {
+						DashboardController.this.injectedBefore.put(changed.getName(),
+								changed.drillInjections(drill.fault()));
+					}
+				}
+
+			});
+		}
 	}
 
 	@GetMapping("/dashboard")
@@ -61,12 +84,26 @@ class DashboardController {
 					provider.getAllowedDataClasses(), provider.isEnabled(),
 					(simulator != null && kind != null) ? kind.name().toLowerCase(Locale.ROOT) : null,
 					(simulator != null && kind != null) ? simulator.mode(kind).name().toLowerCase(Locale.ROOT) : null,
-					(simulator != null && kind != null) ? simulator.requests(kind) : null,
-					DrillCard.of(provider.getDrill(java.time.Instant.now()))));
+					(simulator != null && kind != null) ? simulator.requests(kind) : null, drill(provider)));
 		}
+		Drills drills = this.drills.getIfAvailable();
 		return new Dashboard(cards,
 				this.stats.snapshot(this.executor.getProviders().stream().map(Provider::getName).toList()),
-				this.load.state(), simulator != null);
+				this.load.state(), simulator != null, new DrillSettings(drills != null && drills.isEnabled(),
+						(drills != null) ? drills.getMaxDuration().toSeconds() : 0));
+	}
+
+	private @Nullable DrillCard drill(Provider provider) {
+		Instant now = Instant.now();
+		Drill drill = provider.getDrill(now);
+		if (drill == null) {
+			return null;
+		}
+		long injected = provider.drillInjections(drill.fault())
+				- this.injectedBefore.getOrDefault(provider.getName(), 0L);
+		return new DrillCard(drill.fault().wireName(), drill.ratio(),
+				(drill.fault() == Drill.Fault.LATENCY) ? drill.latency().toMillis() : null, drill.until().toString(),
+				Math.max(0, Duration.between(now, drill.until()).toSeconds()), drill.by(), Math.max(0, injected));
 	}
 
 	@PostMapping("/simulator/{provider}/{mode}")
@@ -79,37 +116,6 @@ class DashboardController {
 		simulator.setMode(kind, parse(ProviderSimulator.Mode.class, mode));
 		return new SimulatorState(kind.name().toLowerCase(Locale.ROOT),
 				simulator.mode(kind).name().toLowerCase(Locale.ROOT));
-	}
-
-	/**
-	 * Start or stop a failover drill on a provider, through the resilientai endpoint's
-	 * {@code drill} action (the same validation, audit and bounds as over the actuator).
-	 * @param provider the provider
-	 * @param request the drill: fault (error, latency, hang or none), ratio, duration
-	 * @return the provider's drill now
-	 */
-	@PostMapping("/drill/{provider}")
-	@Nullable DrillCard drill(@PathVariable String provider, @RequestBody DrillRequest request) {
-		var endpoint = this.endpoint.getIfAvailable();
-		if (endpoint == null) {
-			throw new ResponseStatusException(HttpStatus.NOT_FOUND, "The resilientai endpoint is not exposed");
-		}
-		dev.resilientai.actuate.ResilientAiEndpoint.ProviderState state;
-		try {
-			state = endpoint.update(provider, "drill", request.fault(),
-					(request.ratio() != null) ? request.ratio().toString() : null, request.duration(),
-					request.latency(), null);
-		}
-		catch (org.springframework.boot.actuate.endpoint.InvalidEndpointRequestException ex) {
-			throw new ResponseStatusException(HttpStatus.BAD_REQUEST, ex.getReason());
-		}
-		catch (dev.resilientai.actuate.ResilientAiEndpoint.DrillsDisabledException ex) {
-			throw new ResponseStatusException(HttpStatus.FORBIDDEN, ex.getMessage());
-		}
-		if (state == null) {
-			throw new ResponseStatusException(HttpStatus.NOT_FOUND, "No provider named '" + provider + "'");
-		}
-		return DrillCard.of(state.drill());
 	}
 
 	@PostMapping("/load")
@@ -128,34 +134,37 @@ class DashboardController {
 	}
 
 	record Dashboard(List<ProviderCard> providers, TrafficStats.Snapshot traffic, LoadGenerator.State load,
-			boolean simulated) {
+			boolean simulated, DrillSettings drills) {
 	}
 
+	/**
+	 * One provider: its breaker, its simulated fault ({@code mode}, with the requests the
+	 * simulator received) and its drill, kept apart because they are different things.
+	 */
 	record ProviderCard(String name, String breakerState, java.util.@Nullable Set<String> allowedDataClasses,
 			boolean enabled, @Nullable String simulates, @Nullable String mode, @Nullable Long requests,
 			@Nullable DrillCard drill) {
 	}
 
 	/**
-	 * A running drill, as the dashboard shows it.
+	 * A running drill.
 	 *
-	 * @param fault the injected fault
+	 * @param fault {@code error}, {@code latency} or {@code hang}
 	 * @param ratio the share of attempts that meet it
-	 * @param secondsLeft until it ends by itself
+	 * @param latencyMillis the delay a latency drill adds, or {@code null}
+	 * @param until when it ends by itself
+	 * @param secondsLeft how long until then
+	 * @param by who started it
+	 * @param injected how many attempts met its fault so far
 	 */
-	record DrillCard(String fault, double ratio, long secondsLeft) {
-
-		static @Nullable DrillCard of(dev.resilientai.failover.@Nullable Drill drill) {
-			if (drill == null) {
-				return null;
-			}
-			return new DrillCard(drill.fault().wireName(), drill.ratio(),
-					Math.max(0, java.time.Duration.between(java.time.Instant.now(), drill.until()).toSeconds()));
-		}
-
+	record DrillCard(String fault, double ratio, @Nullable Long latencyMillis, String until, long secondsLeft,
+			String by, long injected) {
 	}
 
-	record DrillRequest(String fault, @Nullable Double ratio, @Nullable String duration, @Nullable String latency) {
+	/**
+	 * Whether the page may start drills ({@code resilient-ai.drills.enabled}) and for how long.
+	 */
+	record DrillSettings(boolean enabled, long maxDurationSeconds) {
 	}
 
 	record SimulatorState(String provider, String mode) {

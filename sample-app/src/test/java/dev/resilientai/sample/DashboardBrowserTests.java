@@ -6,12 +6,15 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 
+import dev.resilientai.actuate.Drills;
+import dev.resilientai.failover.FailoverExecutor;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
@@ -31,7 +34,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The dashboard in a real headless Chromium: switch the primary to outage, send chats, see
- * them answered by the next provider and the primary's card show its breaker open. Needs
+ * them answered by the next provider and the primary's card show its breaker open; start a
+ * drill on the primary from its card, see chats fail over without reaching it and the card
+ * show the drill apart from the simulated fault, stop it and see the primary answer. Needs
  * Debian's {@code chromium} and {@code chromium-driver}; {@code .ci/run} installs them and sets
  * {@code REQUIRE_BROWSER_TESTS=true}, so there the test runs or fails, never skips.
  */
@@ -50,6 +55,12 @@ class DashboardBrowserTests {
 
 	@Autowired
 	CircuitBreakerRegistry circuitBreakerRegistry;
+
+	@Autowired
+	FailoverExecutor executor;
+
+	@Autowired
+	Drills drills;
 
 	private WebDriver driver;
 
@@ -74,6 +85,7 @@ class DashboardBrowserTests {
 		if (this.driver != null) {
 			this.driver.quit();
 		}
+		this.executor.getProviders().forEach((provider) -> this.drills.stop(provider, "test"));
 		for (ProviderSimulator.Kind kind : ProviderSimulator.Kind.values()) {
 			this.simulator.setMode(kind, ProviderSimulator.Mode.HEALTHY);
 		}
@@ -105,24 +117,66 @@ class DashboardBrowserTests {
 	}
 
 	@Test
-	void aDrillStartedFromItsControlShowsOnTheCardAndMovesChatsWithoutCallingTheProvider() {
+	void aDrillStartedFromTheDashboardFailsOverWithoutCallingThePrimaryUntilItIsStopped() throws Exception {
 		WebDriverWait wait = new WebDriverWait(this.driver, Duration.ofSeconds(20));
 		this.driver.get("http://127.0.0.1:" + this.port + "/");
-		wait.until(ExpectedConditions.presenceOfElementLocated(By.id("drill-start-openai")));
-		long openAiRequests = this.simulator.requests(ProviderSimulator.Kind.OPENAI);
+		wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("breaker-openai"), "CLOSED"));
+		assertThat(this.driver.findElement(By.id("drill-openai")).getText()).isEqualTo("none");
+		assertThat(this.driver.findElement(By.id("fault-legend")).getText()).contains("never calls the provider");
 
 		new Select(this.driver.findElement(By.id("drill-fault-openai"))).selectByValue("error");
+		this.driver.findElement(By.id("drill-ratio-openai")).clear();
+		this.driver.findElement(By.id("drill-ratio-openai")).sendKeys("1");
+		this.driver.findElement(By.id("drill-duration-openai")).clear();
+		this.driver.findElement(By.id("drill-duration-openai")).sendKeys("2m");
 		this.driver.findElement(By.id("drill-start-openai")).click();
-		wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("drill-openai"), "DRILL: error"));
-		this.driver.findElement(By.id("chat-send")).click();
-		wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("answer-provider"), "anthropic"));
+		wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("drill-openai"), "error on 100 %"));
+		long openAiBefore = this.simulator.requests(ProviderSimulator.Kind.OPENAI);
+		for (int i = 0; i < 2; i++) {
+			this.driver.findElement(By.id("chat-send")).click();
+			wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("answer-provider"), "anthropic"));
+		}
+		wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("drill-openai"), "2 injected"));
 
-		assertThat(this.driver.findElement(By.id("card-openai")).getAttribute("class")).contains("drilling");
-		assertThat(this.simulator.requests(ProviderSimulator.Kind.OPENAI)).isEqualTo(openAiRequests);
-		assertThat(this.simulator.mode(ProviderSimulator.Kind.OPENAI)).isEqualTo(ProviderSimulator.Mode.HEALTHY);
+		assertThat(this.simulator.requests(ProviderSimulator.Kind.OPENAI)).isEqualTo(openAiBefore);
+		assertThat(this.driver.findElement(By.id("chat-answer")).getText()).contains("anthropic answered in 2 attempt(s)");
+		assertThat(this.driver.findElement(By.id("drill-openai")).getText()).containsPattern("1m \\d\\ds left")
+			.contains("not sent");
+		assertThat(this.driver.findElement(By.id("card-openai")).getAttribute("class")).contains("drilling")
+			.doesNotContain("simulated-fault");
+		assertThat(this.driver.findElement(By.id("drill-badge-openai")).getText()).isEqualTo("drill: error");
+		assertThat(this.driver.findElement(By.id("simulated-badge-openai")).isDisplayed()).isFalse();
+		assertThat(new Select(this.driver.findElement(By.id("mode-openai"))).getFirstSelectedOption().getText())
+			.isEqualTo("healthy");
+		((JavascriptExecutor) this.driver).executeScript("window.scrollTo(0, 0)");
+		Path screenshot = Path.of("target", "dashboard-drill.png");
+		Files.createDirectories(screenshot.getParent());
+		Files.copy(((TakesScreenshot) this.driver).getScreenshotAs(OutputType.FILE).toPath(), screenshot,
+				StandardCopyOption.REPLACE_EXISTING);
 
 		this.driver.findElement(By.id("drill-stop-openai")).click();
-		wait.until((d) -> d.findElement(By.id("drill-openai")).getText().isEmpty());
+		wait.until(ExpectedConditions.textToBe(By.id("drill-openai"), "none"));
+		this.driver.findElement(By.id("chat-send")).click();
+		wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("answer-provider"), "openai"));
+
+		assertThat(this.simulator.requests(ProviderSimulator.Kind.OPENAI)).isEqualTo(openAiBefore + 1);
+		assertThat(this.driver.findElement(By.id("card-openai")).getAttribute("class")).doesNotContain("drilling");
+		assertThat(this.driver.findElement(By.id("drill-stop-openai")).isEnabled()).isFalse();
+	}
+
+	@Test
+	void aBadDrillIsRefusedOnTheCardWithTheEndpointsReason() {
+		WebDriverWait wait = new WebDriverWait(this.driver, Duration.ofSeconds(20));
+		this.driver.get("http://127.0.0.1:" + this.port + "/");
+		wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("breaker-anthropic"), "CLOSED"));
+
+		this.driver.findElement(By.id("drill-duration-anthropic")).clear();
+		this.driver.findElement(By.id("drill-duration-anthropic")).sendKeys("2h");
+		this.driver.findElement(By.id("drill-start-anthropic")).click();
+
+		wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("drill-error-anthropic"), "400"));
+		assertThat(this.driver.findElement(By.id("drill-error-anthropic")).getText()).contains("'duration'");
+		assertThat(this.driver.findElement(By.id("drill-anthropic")).getText()).isEqualTo("none");
 	}
 
 }

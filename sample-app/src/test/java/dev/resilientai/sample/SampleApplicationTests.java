@@ -4,6 +4,8 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.resilientai.actuate.Drills;
+import dev.resilientai.failover.FailoverExecutor;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import org.junit.jupiter.api.AfterEach;
@@ -19,8 +21,8 @@ import org.springframework.web.client.RestClient;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The sample's HTTP API against its embedded simulator: chat, stream, each error mapping and
- * the simulator's switches.
+ * The sample's HTTP API against its embedded simulator: chat, stream, each error mapping,
+ * the simulator's switches and a drill, as the dashboard starts one.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class SampleApplicationTests {
@@ -36,8 +38,15 @@ class SampleApplicationTests {
 	@Autowired
 	CircuitBreakerRegistry circuitBreakerRegistry;
 
+	@Autowired
+	FailoverExecutor executor;
+
+	@Autowired
+	Drills drills;
+
 	@AfterEach
 	void heal() {
+		this.executor.getProviders().forEach((provider) -> this.drills.stop(provider, "test"));
 		for (ProviderSimulator.Kind kind : ProviderSimulator.Kind.values()) {
 			this.simulator.setMode(kind, ProviderSimulator.Mode.HEALTHY);
 		}
@@ -52,35 +61,6 @@ class SampleApplicationTests {
 		assertThat(answer.get("provider").asText()).isEqualTo("openai");
 		assertThat(answer.get("attempts").asInt()).isEqualTo(1);
 		assertThat(answer.get("content").asText()).isEqualTo("Hello from the simulated openai provider.");
-	}
-
-	@Test
-	void aDrillStartedFromTheDashboardMovesTrafficWithoutCallingTheProviderAndCanBeStopped() throws Exception {
-		long openAiRequests = this.simulator.requests(ProviderSimulator.Kind.OPENAI);
-
-		JsonNode drill = json.readTree(
-				post("/api/drill/openai", Map.of("fault", "error", "ratio", 1.0, "duration", "1m")).getBody());
-		JsonNode answer = json.readTree(post("/api/chat", Map.of("message", "Hello")).getBody());
-		JsonNode dashboard = json.readTree(client().get().uri("/api/dashboard").retrieve().body(String.class));
-
-		assertThat(drill.get("fault").asText()).isEqualTo("error");
-		assertThat(answer.get("provider").asText()).isEqualTo("anthropic");
-		assertThat(this.simulator.requests(ProviderSimulator.Kind.OPENAI)).as("an injected error never calls openai")
-			.isEqualTo(openAiRequests);
-		assertThat(dashboard.at("/providers/0/drill/fault").asText()).isEqualTo("error");
-		assertThat(dashboard.at("/providers/0/mode").asText()).as("the simulator's own mode is untouched")
-			.isEqualTo("healthy");
-
-		post("/api/drill/openai", Map.of("fault", "none"));
-
-		assertThat(json.readTree(post("/api/chat", Map.of("message", "Hello")).getBody()).get("provider").asText())
-			.isEqualTo("openai");
-	}
-
-	@Test
-	void aBadDrillFromTheDashboardIsA400NamingTheField() {
-		assertThat(post("/api/drill/openai", Map.of("fault", "error", "ratio", 3, "duration", "1m")).getStatusCode()
-			.value()).isEqualTo(400);
 	}
 
 	@Test
@@ -178,6 +158,48 @@ class SampleApplicationTests {
 		assertThat(dashboard.at("/providers/1/mode").asText()).isEqualTo("slow");
 		assertThat(dashboard.at("/traffic/served/openai").toString()).contains("1");
 		assertThat(dashboard.at("/load/running").asBoolean()).isFalse();
+	}
+
+	@Test
+	void aDrillFailsOverWithoutCallingTheProviderAndShowsApartFromTheSimulatedFault() throws Exception {
+		ResponseEntity<String> started = post("/actuator/resilientai/openai",
+				Map.of("action", "drill", "fault", "error", "ratio", 1.0, "duration", "2m"));
+		long openAiBefore = this.simulator.requests(ProviderSimulator.Kind.OPENAI);
+
+		JsonNode answer = json.readTree(post("/api/chat", Map.of("message", "Hello")).getBody());
+		JsonNode dashboard = json.readTree(client().get().uri("/api/dashboard").retrieve().body(String.class));
+
+		assertThat(started.getStatusCode().value()).isEqualTo(200);
+		assertThat(answer.get("provider").asText()).isEqualTo("anthropic");
+		assertThat(answer.get("attempts").asInt()).isEqualTo(2);
+		assertThat(this.simulator.requests(ProviderSimulator.Kind.OPENAI)).isEqualTo(openAiBefore);
+		assertThat(dashboard.at("/drills/enabled").asBoolean()).isTrue();
+		assertThat(dashboard.at("/drills/maxDurationSeconds").asLong()).isEqualTo(600);
+		assertThat(dashboard.at("/providers/0/mode").asText()).isEqualTo("healthy");
+		assertThat(dashboard.at("/providers/0/drill/fault").asText()).isEqualTo("error");
+		assertThat(dashboard.at("/providers/0/drill/ratio").asDouble()).isEqualTo(1.0);
+		assertThat(dashboard.at("/providers/0/drill/secondsLeft").asLong()).isBetween(100L, 120L);
+		assertThat(dashboard.at("/providers/0/drill/injected").asLong()).isEqualTo(1);
+		assertThat(dashboard.at("/providers/0/drill/by").asText()).isEqualTo("anonymous");
+		assertThat(dashboard.at("/providers/1/drill").isNull()).isTrue();
+
+		post("/actuator/resilientai/openai", Map.of("action", "drill", "fault", "none"));
+		JsonNode after = json.readTree(post("/api/chat", Map.of("message", "Hello")).getBody());
+		JsonNode stopped = json.readTree(client().get().uri("/api/dashboard").retrieve().body(String.class));
+
+		assertThat(after.get("provider").asText()).isEqualTo("openai");
+		assertThat(this.simulator.requests(ProviderSimulator.Kind.OPENAI)).isEqualTo(openAiBefore + 1);
+		assertThat(stopped.at("/providers/0/drill").isNull()).isTrue();
+	}
+
+	@Test
+	void aDrillLongerThanTheSamplesMaximumIsA400NamingTheDuration() throws Exception {
+		ResponseEntity<String> response = post("/actuator/resilientai/openai",
+				Map.of("action", "drill", "fault", "error", "duration", "1h"));
+
+		assertThat(response.getStatusCode().value()).isEqualTo(400);
+		assertThat(json.readTree(response.getBody()).get("message").asText()).contains("'duration'")
+			.contains("resilient-ai.drills.max-duration");
 	}
 
 	private ResponseEntity<String> post(String uri, Object body) {
