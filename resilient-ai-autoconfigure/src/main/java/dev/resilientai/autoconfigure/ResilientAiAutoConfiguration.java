@@ -140,7 +140,9 @@ public final class ResilientAiAutoConfiguration {
 						"resilient-ai.hedging.max-ratio", hedging.getMaxRatio(),
 						"The ratio of hedged requests is between 0 and 1.");
 			}
-			executor.setHedging(dev.resilientai.failover.Hedging.of(hedging.getDelay(), hedging.getMaxRatio()));
+			executor.setHedging(hedging.isAdaptiveDelay()
+					? dev.resilientai.failover.Hedging.adaptive(hedging.getDelay(), hedging.getMaxRatio())
+					: dev.resilientai.failover.Hedging.of(hedging.getDelay(), hedging.getMaxRatio()));
 		}
 		RoutingSummary.log(executor.getProviders(), providerFactory.origins(), settings.timeout());
 		warnAboutSingleFaultDomains(executor);

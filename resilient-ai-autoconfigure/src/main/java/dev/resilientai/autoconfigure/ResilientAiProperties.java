@@ -658,6 +658,13 @@ public class ResilientAiProperties {
 		 */
 		private double maxRatio = 0.1;
 
+		/**
+		 * Whether the delay adapts to each provider: the 95th percentile of its last 64
+		 * answer times (a call's duration, a stream's time to its first chunk), at least a
+		 * tenth of 'delay' and at most 'delay', which then acts as the cap.
+		 */
+		private boolean adaptiveDelay;
+
 		public boolean isEnabled() {
 			return this.enabled;
 		}
@@ -680,6 +687,14 @@ public class ResilientAiProperties {
 
 		public void setMaxRatio(double maxRatio) {
 			this.maxRatio = maxRatio;
+		}
+
+		public boolean isAdaptiveDelay() {
+			return this.adaptiveDelay;
+		}
+
+		public void setAdaptiveDelay(boolean adaptiveDelay) {
+			this.adaptiveDelay = adaptiveDelay;
 		}
 
 	}

@@ -329,13 +329,16 @@ final class CallPath {
 			race.cancelHedge();
 			Outcome lost = race.awaitHedge(deadline);
 			recordHedge(trace, hedge, lost, true);
+			if (lost.cancelled || lost.classification == null) {
+				hedging.cancelled(hedge, lost.duration);
+			}
 			trace.succeeded(provider.getName(), outcome.duration);
 			return FailoverExecutor.withRoutingMetadata(outcome.response, provider.getName(), trace.calls());
 		}
 		if (outcome.response != null || outcome.cancelled) {
 			// the hedge answered first: this attempt was cut short (or its answer came too late)
 			trace.lost(provider.getName(), outcome.duration);
-			hedging.cancelled(provider.getName());
+			hedging.cancelled(provider, outcome.duration);
 		}
 		else {
 			recordFailure(trace, provider, outcome);

@@ -244,7 +244,7 @@ final class StreamPath {
 				if (raced && delivered.get() == 0) {
 					// the other attempt of the hedged stream sent its first chunk first
 					state.trace.lost(provider.getName(), Duration.ofNanos(System.nanoTime() - start));
-					state.hedging.cancelled(provider.getName());
+					state.hedging.cancelled(provider, Duration.ofNanos(System.nanoTime() - start));
 				}
 			})
 			.onErrorResume(

@@ -28,6 +28,8 @@ import dev.resilientai.failover.FailoverSettings;
 import dev.resilientai.failover.Provider;
 import dev.resilientai.provider.OkHttpAttemptInterceptor;
 import dev.resilientai.routing.DataClassPolicy;
+import io.github.resilience4j.bulkhead.Bulkhead;
+import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import tools.jackson.databind.SerializationFeature;
@@ -273,7 +275,7 @@ public final class OutageHarness {
 	}
 
 	/** Spring AI's OpenAI model as users get it: the SDK's 3 retries, a 60 s timeout. */
-	private static OpenAiChatModel springAiDefaults(StubProvider stub) {
+	static OpenAiChatModel springAiDefaults(StubProvider stub) {
 		return OpenAiChatModel.builder()
 			.options(OpenAiChatOptions.builder().baseUrl(stub.baseUrl()).apiKey("stub").model("stub").build())
 			.build();
@@ -286,6 +288,16 @@ public final class OutageHarness {
 	 */
 	static FailoverExecutor resilientExecutor(StubProvider primary, StubProvider secondary,
 			@org.jspecify.annotations.Nullable Duration breakerWait) {
+		return resilientExecutor(primary, secondary, breakerWait,
+				BulkheadConfig.ofDefaults().getMaxConcurrentCalls());
+	}
+
+	/**
+	 * The same stack with bulkheads of the given size.
+	 */
+	static FailoverExecutor resilientExecutor(StubProvider primary, StubProvider secondary,
+			@org.jspecify.annotations.Nullable Duration breakerWait,
+			int maxConcurrentCalls) {
 		List<Provider> providers = new ArrayList<>();
 		for (StubProvider stub : List.of(primary, secondary)) {
 			OpenAiChatModel model = OpenAiChatModel.builder()
@@ -312,7 +324,13 @@ public final class OutageHarness {
 				.writableStackTraceEnabled(false)
 				.build();
 			providers.add(new Provider(name, providers.size(), Duration.ofSeconds(1), true, model,
-					CircuitBreaker.of(name, config)));
+					CircuitBreaker.of(name, config),
+					Bulkhead.of(name,
+							BulkheadConfig.custom()
+								.maxConcurrentCalls(maxConcurrentCalls)
+								.maxWaitDuration(Duration.ZERO)
+								.build()),
+					null));
 		}
 		return new FailoverExecutor(providers, FailoverSettings.of(Duration.ofSeconds(10)), new ErrorClassifier(),
 				DataClassPolicy.unrestricted(), (record) -> {

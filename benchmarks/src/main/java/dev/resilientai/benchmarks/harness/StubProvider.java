@@ -9,9 +9,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.DoubleSupplier;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A stub provider on loopback speaking OpenAI's chat completions, with a fault mode the
@@ -21,7 +23,10 @@ final class StubProvider implements AutoCloseable {
 
 	enum Mode {
 
-		HEALTHY, OUTAGE, HANG, RATE_LIMITED, FLAPPING
+		HEALTHY, OUTAGE, HANG, RATE_LIMITED, FLAPPING,
+
+		/** Answers, but as slowly as its latency says (see {@link StubProvider#latency}). */
+		BROWNOUT
 
 	}
 
@@ -41,17 +46,21 @@ final class StubProvider implements AutoCloseable {
 
 	private volatile Mode mode = Mode.HEALTHY;
 
-	/** Latency added to a healthy answer: a brownout. */
-	private volatile long extraMillis;
+	/** The service time of each answer in millis, if not the fixed one. */
+	private volatile @Nullable DoubleSupplier latency;
 
 	private volatile boolean closed;
 
 	StubProvider(String name, long serviceMillis, long flapMillis) throws IOException {
+		this(name, serviceMillis, flapMillis, 128);
+	}
+
+	StubProvider(String name, long serviceMillis, long flapMillis, int threads) throws IOException {
 		this.name = name;
 		this.serviceMillis = serviceMillis;
 		this.flapMillis = flapMillis;
 		this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 200);
-		this.executor = Executors.newFixedThreadPool(128, (runnable) -> {
+		this.executor = Executors.newFixedThreadPool(threads, (runnable) -> {
 			Thread thread = new Thread(runnable, "stub-" + name);
 			thread.setDaemon(true);
 			return thread;
@@ -70,11 +79,12 @@ final class StubProvider implements AutoCloseable {
 	}
 
 	/**
-	 * Add latency to every healthy answer (a brownout: slower, no errors).
-	 * @param millis the added latency
+	 * Draw each answer's service time from the given supplier (millis) instead of the fixed
+	 * one, in every mode that answers.
+	 * @param millis the service time of the next answer, or {@code null} for the fixed one
 	 */
-	void extraLatency(long millis) {
-		this.extraMillis = millis;
+	void latency(@Nullable DoubleSupplier millis) {
+		this.latency = millis;
 	}
 
 	long requests() {
@@ -113,9 +123,12 @@ final class StubProvider implements AutoCloseable {
 					respond(exchange, 200, answer());
 				}
 				default -> {
-					long service = this.serviceMillis + this.extraMillis;
-					if (service > 0) {
-						TimeUnit.MILLISECONDS.sleep(service);
+					DoubleSupplier drawn = this.latency;
+					if (drawn != null) {
+						TimeUnit.MICROSECONDS.sleep(Math.round(drawn.getAsDouble() * 1000));
+					}
+					else if (this.serviceMillis > 0) {
+						TimeUnit.MILLISECONDS.sleep(this.serviceMillis);
 					}
 					respond(exchange, 200, answer());
 				}

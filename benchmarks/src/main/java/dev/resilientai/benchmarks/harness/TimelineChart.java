@@ -6,10 +6,12 @@ import java.awt.Font;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 import dev.resilientai.benchmarks.harness.OutageHarness.Sample;
+import org.jspecify.annotations.Nullable;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.NumberAxis;
@@ -41,22 +43,50 @@ final class TimelineChart {
 	}
 
 	static void write(Report report, Collection<Sample> samples, long start, Path file) throws IOException {
-		CombinedDomainXYPlot combined = new CombinedDomainXYPlot(new NumberAxis("seconds since start"));
-		combined.setGap(12);
-		long lastSecond = report.phases().get(report.phases().size() - 1).endMillis() / 1000;
-		for (String client : OutageHarness.CLIENTS) {
-			combined.add(plot(client, samples, report, lastSecond), 1);
-		}
-		// one legend for the four subplots, which share their series
-		combined.setFixedLegendItems(((XYPlot) combined.getSubplots().get(0)).getLegendItems());
-		JFreeChart chart = new JFreeChart(null, new Font("SansSerif", Font.PLAIN, 12), combined, true);
-		chart.addSubtitle(new TextTitle("Requests per second by serving provider (left) and p99 latency (right, ms); "
-				+ "fault windows shaded"));
-		chart.setBackgroundPaint(Color.WHITE);
-		ChartUtils.saveChartAsPNG(file.toFile(), chart, 1400, 1100);
+		List<Shade> shades = report.phases()
+			.stream()
+			.filter((phase) -> !phase.fault().equals("healthy"))
+			.map((phase) -> new Shade(phase.phase(), phase.startMillis(), phase.endMillis()))
+			.toList();
+		write(OutageHarness.CLIENTS, shades, report.phases().get(report.phases().size() - 1).endMillis(), samples,
+				Map.of(), "Requests per second by serving provider (left) and p99 latency (right, ms); "
+						+ "fault windows shaded",
+				file, 1100);
 	}
 
-	private static XYPlot plot(String client, Collection<Sample> samples, Report report, long lastSecond) {
+	/**
+	 * Draw a timeline.
+	 * @param clients one subplot each, top to bottom
+	 * @param shades the windows to shade
+	 * @param endMillis the end of the timeline, millis from its start
+	 * @param samples the requests
+	 * @param lines more lines per client on its millis axis
+	 * @param subtitle the chart's subtitle
+	 * @param file the PNG
+	 * @param height its height in pixels
+	 */
+	static void write(List<String> clients, List<Shade> shades, long endMillis, Collection<Sample> samples,
+			Map<String, XYSeries> lines, String subtitle, Path file, int height) throws IOException {
+		CombinedDomainXYPlot combined = new CombinedDomainXYPlot(new NumberAxis("seconds since start"));
+		combined.setGap(12);
+		long lastSecond = endMillis / 1000;
+		for (String client : clients) {
+			combined.add(plot(client, samples, shades, lastSecond, lines.get(client)), 1);
+		}
+		// one legend for the subplots, which share their series
+		combined.setFixedLegendItems(((XYPlot) combined.getSubplots().get(0)).getLegendItems());
+		JFreeChart chart = new JFreeChart(null, new Font("SansSerif", Font.PLAIN, 12), combined, true);
+		chart.addSubtitle(new TextTitle(subtitle));
+		chart.setBackgroundPaint(Color.WHITE);
+		ChartUtils.saveChartAsPNG(file.toFile(), chart, 1400, height);
+	}
+
+	/** A window of the timeline to shade, in millis from its start. */
+	record Shade(String name, long startMillis, long endMillis) {
+	}
+
+	private static XYPlot plot(String client, Collection<Sample> samples, List<Shade> shades, long lastSecond,
+			@Nullable XYSeries line) {
 		Map<Long, int[]> perSecond = new TreeMap<>();
 		// a second in which nothing completed is a zero, not a gap to draw across
 		for (long second = 0; second <= lastSecond; second++) {
@@ -101,24 +131,28 @@ final class TimelineChart {
 		XYPlot plot = new XYPlot(rates, null, rateAxis, rateRenderer);
 		NumberAxis latencyAxis = new NumberAxis("p99 ms");
 		plot.setRangeAxis(1, latencyAxis);
-		plot.setDataset(1, new XYSeriesCollection(p99));
+		XYSeriesCollection millis = new XYSeriesCollection(p99);
+		if (line != null) {
+			millis.addSeries(line);
+		}
+		plot.setDataset(1, millis);
 		plot.mapDatasetToRangeAxis(1, 1);
 		XYLineAndShapeRenderer latencyRenderer = new XYLineAndShapeRenderer(true, false);
 		latencyRenderer.setSeriesPaint(0, Color.DARK_GRAY);
 		latencyRenderer.setSeriesStroke(0, new BasicStroke(1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
 				new float[] { 4f, 4f }, 0f));
+		latencyRenderer.setSeriesPaint(1, new Color(230, 140, 20));
+		latencyRenderer.setSeriesStroke(1, new BasicStroke(2f));
 		plot.setRenderer(1, latencyRenderer);
 		plot.setBackgroundPaint(Color.WHITE);
 		plot.setRangeGridlinePaint(new Color(220, 220, 220));
-		for (Report.PhaseReport phase : report.phases()) {
-			if (!phase.fault().equals("healthy")) {
-				IntervalMarker marker = new IntervalMarker(phase.startMillis() / 1000.0, phase.endMillis() / 1000.0,
-						new Color(255, 120, 120, 45));
-				marker.setLabel(phase.phase());
-				marker.setLabelAnchor(RectangleAnchor.TOP_LEFT);
-				marker.setLabelTextAnchor(TextAnchor.TOP_LEFT);
-				plot.addDomainMarker(marker, Layer.BACKGROUND);
-			}
+		for (Shade shade : shades) {
+			IntervalMarker marker = new IntervalMarker(shade.startMillis() / 1000.0, shade.endMillis() / 1000.0,
+					new Color(255, 120, 120, 45));
+			marker.setLabel(shade.name());
+			marker.setLabelAnchor(RectangleAnchor.TOP_LEFT);
+			marker.setLabelTextAnchor(TextAnchor.TOP_LEFT);
+			plot.addDomainMarker(marker, Layer.BACKGROUND);
 		}
 		return plot;
 	}
