@@ -129,8 +129,8 @@ class FleetOverRedisTests extends FleetTestSupport {
 
 	@Test
 	void aDrillStartedOnOneInstanceAppliesToTheFleetUntilItIsStopped() {
-		ConfigurableApplicationContext a = instance("a");
-		ConfigurableApplicationContext b = instance("b");
+		ConfigurableApplicationContext a = instance("a", "resilient-ai.drills.enabled=true");
+		ConfigurableApplicationContext b = instance("b", "resilient-ai.drills.enabled=true");
 		awaitConnected(a, b);
 
 		a.getBean(dev.resilientai.actuate.Drills.class)
@@ -148,6 +148,28 @@ class FleetOverRedisTests extends FleetTestSupport {
 
 		await().atMost(BOUND).until(() -> provider(b).getDrill(java.time.Instant.now()) == null);
 		assertThat(ask(b)).isEqualTo("from primary");
+	}
+
+	@Test
+	void aDrillFromTheFleetIsCappedByTheLocalMaximumAndNotAppliedWhereDrillsAreDisabled() {
+		ConfigurableApplicationContext a = instance("a", "resilient-ai.drills.enabled=true");
+		ConfigurableApplicationContext b = instance("b", "resilient-ai.drills.enabled=true",
+				"resilient-ai.drills.max-duration=2m");
+		ConfigurableApplicationContext c = instance("c");
+		awaitConnected(a, b, c);
+
+		a.getBean(dev.resilientai.actuate.Drills.class)
+			.start(provider(a), dev.resilientai.failover.Drill.Fault.ERROR, 1.0, Duration.ofMinutes(50), Duration.ZERO,
+					"operator");
+
+		await().atMost(BOUND).until(() -> provider(b).getDrill(java.time.Instant.now()) != null);
+		assertThat(Duration.between(java.time.Instant.now(), provider(b).getDrill(java.time.Instant.now()).until()))
+			.as("b's own maximum, not the drill's 50 minutes")
+			.isBetween(Duration.ofSeconds(100), Duration.ofMinutes(2));
+		// c heard the same publish (and re-reads every 300 ms)
+		await().pollDelay(Duration.ofMillis(700)).atMost(BOUND).until(() -> true);
+		assertThat(provider(c).getDrill(java.time.Instant.now())).as("drills are disabled on c").isNull();
+		assertThat(ask(c)).isEqualTo("from primary");
 	}
 
 	@Test

@@ -38,6 +38,9 @@ public class Drills implements DisposableBean {
 
 	private final ScheduledExecutorService scheduler;
 
+	/** Each provider's drill that started and has not ended (in the audit's terms). */
+	private final Map<Provider, Drill> running = new java.util.concurrent.ConcurrentHashMap<>();
+
 	/**
 	 * Create the drills of the executor's providers.
 	 * @param executor the failover loop
@@ -64,7 +67,7 @@ public class Drills implements DisposableBean {
 
 				@Override
 				public void drillChanged(Provider changed, @Nullable Drill drill) {
-					started(changed, drill);
+					changed(changed, drill);
 				}
 
 			});
@@ -102,17 +105,28 @@ public class Drills implements DisposableBean {
 	 * @param by who stops it
 	 */
 	public void stop(Provider provider, String by) {
-		Drill running = provider.getDrill(this.clock.instant());
+		Drill running = this.running.remove(provider);
 		provider.setDrill(null);
 		if (running != null) {
 			ended(provider, running, "stopped by " + by);
 		}
 	}
 
-	private void started(Provider provider, @Nullable Drill drill) {
-		if (drill == null) {
-			return;
+	/**
+	 * A provider's drill changed, here or through the fleet: the drill it replaces (if any)
+	 * ends, and the new one starts.
+	 */
+	private void changed(Provider provider, @Nullable Drill drill) {
+		Drill previous = (drill != null) ? this.running.put(provider, drill) : this.running.remove(provider);
+		if (previous != null && previous != drill) {
+			ended(provider, previous, (drill != null) ? "replaced by a drill of " + drill.by() : "stopped");
 		}
+		if (drill != null && previous != drill) {
+			started(provider, drill);
+		}
+	}
+
+	private void started(Provider provider, Drill drill) {
 		logger.info("Drill started on provider '" + provider.getName() + "' by " + drill.by() + ": "
 				+ drill.fault().wireName() + " on " + Math.round(drill.ratio() * 100) + " % of attempts until "
 				+ drill.until());
@@ -121,8 +135,8 @@ public class Drills implements DisposableBean {
 		try {
 			this.scheduler.schedule(() -> {
 				// ends by itself, unless replaced or stopped meanwhile
-				if (provider.getDrill(drill.until().minusNanos(1)) == drill) {
-					provider.setDrill(null);
+				if (this.running.remove(provider, drill)) {
+					provider.clearDrill(drill);
 					ended(provider, drill, "ended by itself");
 				}
 			}, delay, TimeUnit.MILLISECONDS);

@@ -2,6 +2,7 @@ package dev.resilientai.autoconfigure;
 
 import java.net.InetAddress;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.function.Function;
@@ -98,7 +99,8 @@ public final class ResilientAiFleetAutoConfiguration {
 		check("resilient-ai.fleet.command-timeout", fleet.getCommandTimeout(), true);
 		return new FleetSync(executor.getProviders(), channel, instanceId,
 				new FleetSync.Settings(fleet.getRefreshInterval(), fleet.getStateTtl(), fleet.getRecoveryJitter(),
-						properties.getFailover().getMaxRetryAfter(), fleet.getCommandTimeout()),
+						properties.getFailover().getMaxRetryAfter(), fleet.getCommandTimeout(),
+						properties.getDrills().isEnabled() ? properties.getDrills().getMaxDuration() : Duration.ZERO),
 				Clock.systemUTC());
 	}
 

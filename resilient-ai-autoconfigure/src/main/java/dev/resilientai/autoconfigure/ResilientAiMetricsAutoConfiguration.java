@@ -92,12 +92,21 @@ public final class ResilientAiMetricsAutoConfiguration {
 					.tags("provider", provider.getName())
 					.register(registry);
 				provider.getCircuitBreaker().getEventPublisher().onStateTransition((event) -> {
-					if (event.getStateTransition()
-						.getToState() == io.github.resilience4j.circuitbreaker.CircuitBreaker.State.CLOSED) {
-						java.time.Instant first = provider.takeFirstProbeAnswer();
-						if (first != null) {
-							recovery.record(java.time.Duration.between(first, java.time.Instant.now()));
+					var to = event.getStateTransition().getToState();
+					if (to == io.github.resilience4j.circuitbreaker.CircuitBreaker.State.CLOSED) {
+						java.time.Duration time = provider.takeRecoveryTime();
+						if (time != null) {
+							recovery.record(time);
 						}
+						else if (event.getStateTransition()
+							.getFromState() == io.github.resilience4j.circuitbreaker.CircuitBreaker.State.HALF_OPEN) {
+							// the first answered probe closed the breaker itself
+							recovery.record(java.time.Duration.ZERO);
+						}
+					}
+					else if (to == io.github.resilience4j.circuitbreaker.CircuitBreaker.State.OPEN) {
+						// the half-open spell failed: the next recovery starts afresh
+						provider.takeRecoveryTime();
 					}
 				});
 			}

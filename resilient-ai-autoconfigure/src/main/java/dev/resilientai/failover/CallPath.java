@@ -5,13 +5,19 @@ import java.net.SocketTimeoutException;
 import java.nio.channels.ClosedByInterruptException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.resilientai.ErrorKind;
 import dev.resilientai.ProviderAttempt;
@@ -19,6 +25,8 @@ import dev.resilientai.ProviderRequestRejectedException;
 import dev.resilientai.RequestInterruptedException;
 import dev.resilientai.ResilientAiException;
 import dev.resilientai.SkipReason;
+import io.micrometer.context.ContextSnapshot;
+import io.micrometer.context.ContextSnapshotFactory;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.ai.chat.model.ChatResponse;
@@ -31,6 +39,9 @@ import org.springframework.ai.chat.prompt.Prompt;
  * failure to decide whether to move on. A caller's interrupt ends the loop at once.
  */
 final class CallPath {
+
+	/** Captures the caller's thread-local context for the attempts on other threads. */
+	static final ContextSnapshotFactory CONTEXT = ContextSnapshotFactory.builder().build();
 
 	private final FailoverSettings settings;
 
@@ -80,6 +91,7 @@ final class CallPath {
 		for (int index = 0; index < order.size(); index++) {
 			Provider provider = order.get(index);
 			ErrorKind failedKind = null;
+			int domainsBefore = failedDomains.size();
 			if (hedged.contains(provider)) {
 				continue;
 			}
@@ -114,48 +126,33 @@ final class CallPath {
 				}
 				int calls = trace.startCall();
 				long timeoutNanos = Math.min(provider.getTimeout().toNanos(), remaining);
-				HedgeRace race = (hedgeable && hedging.delayFor(provider).toNanos() < timeoutNanos)
-						? new HedgeRace(hedging, order, index, hedged, prompt, trace, deadline,
-								hedging.delayFor(provider), failedDomains) : null;
-				Outcome outcome;
-				try {
-					outcome = attempt(provider, permit, prompt, timeoutNanos, (guard) -> {
-						if (race != null) {
-							race.primaryStarted(guard, this.timer);
+				ProbeRun beside = probes[0];
+				Outcome outcome = null;
+				if (hedgeable && beside == null && !probing && hedging.delayFor(provider).toNanos() < timeoutNanos
+						&& hedging.hasBudget()) {
+					HedgeRace race = new HedgeRace(hedging, order, index, hedged, prompt, trace, deadline,
+							hedging.delayFor(provider), failedDomains, provider, permit, timeoutNanos);
+					if (race.start(this.timer)) {
+						ChatResponse answer = race.settle();
+						if (answer != null) {
+							return answer;
 						}
-						if (probes[0] != null) {
-							probes[0].callerStarted(guard);
-						}
-					});
-				}
-				catch (RuntimeException | Error ex) {
-					// the caller's interrupt, an Error: a hedge still running has no one to answer
-					if (race != null && race.close()) {
-						race.cancelHedge();
+						outcome = race.primaryOutcome();
 					}
-					throw ex;
 				}
-				if (probes[0] != null && (outcome.cancelled || outcome.response != null)
-						&& !probes[0].claim(ProbeRun.CALLER)) {
+				if (outcome == null) {
+					outcome = attempt(provider, permit, prompt, timeoutNanos,
+							(beside != null) ? beside::callerStarted : null);
+				}
+				if (beside != null && (outcome.cancelled || outcome.response != null)
+						&& !beside.claim(ProbeRun.CALLER)) {
 					// the probe answered first
 					trace.lost(provider.getName(), outcome.duration);
-					if (race != null && race.close()) {
-						race.cancelHedge();
-					}
-					return probes[0].answer(trace);
-				}
-				if (race != null && race.close()) {
-					ChatResponse answer = settle(race, provider, outcome, trace, deadline);
-					if (answer != null) {
-						return answer;
-					}
-					failedDomains.add(race.hedgeProvider().getFaultDomain());
-					failedKind = ErrorKind.SERVER_ERROR;
-					break;
+					return beside.answer(trace);
 				}
 				if (outcome.response != null) {
 					if (probing) {
-						provider.probeAnswered(this.clock.instant());
+						provider.probeAnswered();
 					}
 					trace.succeeded(provider.getName(), outcome.duration);
 					return FailoverExecutor.withRoutingMetadata(outcome.response, provider.getName(), calls);
@@ -179,6 +176,8 @@ final class CallPath {
 			}
 			if (failedKind != null && FaultDomains.isInfrastructureFailure(failedKind)) {
 				failedDomains.add(provider.getFaultDomain());
+			}
+			if (failedDomains.size() > domainsBefore) {
 				order = FaultDomains.preferOthers(order, index + 1, failedDomains);
 			}
 		}
@@ -231,12 +230,13 @@ final class CallPath {
 			ProbeRun run = new ProbeRun(provider);
 			trace.startCall();
 			RoutingContext context = RoutingContext.current();
+			ContextSnapshot snapshot = CONTEXT.captureAll();
 			Runnable task = () -> {
 				RoutingContext previous = context.enter();
-				try {
+				try (ContextSnapshot.Scope scope = snapshot.setThreadLocals()) {
 					Outcome result = path.attempt(provider, permit, prompt, timeoutNanos, null);
 					if (result.response != null) {
-						provider.probeAnswered(path.clock.instant());
+						provider.probeAnswered();
 						if (run.claim(PROBE)) {
 							AttemptGuard caller = run.callerGuard;
 							if (caller != null) {
@@ -258,7 +258,7 @@ final class CallPath {
 			try {
 				hedging.executor().execute(task);
 			}
-			catch (RejectedExecutionException ex) {
+			catch (RejectedExecutionException | Error ex) {
 				permit.released();
 				run.outcome.complete(new Outcome(null, ex, new Classification(ErrorKind.UNKNOWN, null, null),
 						Duration.ZERO, false));
@@ -308,81 +308,15 @@ final class CallPath {
 			if (done.classification != null) {
 				trace.failed(ProviderAttempt.failure(this.provider.getName(), done.classification.kind(),
 						done.classification.httpStatus(), done.duration));
+				if (!done.classification.kind().isFailover()) {
+					// the probe was the request's last word: a rejection, as an ordinary attempt's
+					throw new ProviderRequestRejectedException(this.provider.getName(),
+							done.classification.httpStatus(), done.failure);
+				}
 			}
 			return null;
 		}
 
-	}
-
-	/**
-	 * The first attempt of a hedged request has ended (answered, failed, or cancelled because
-	 * the hedge answered first): settle the race. The first answer wins and the other attempt
-	 * is cancelled; a failure waits for the other attempt.
-	 * @return the answer, or {@code null} if both attempts failed
-	 */
-	private @Nullable ChatResponse settle(HedgeRace race, Provider provider, Outcome outcome, RequestTrace trace,
-			long deadline) {
-		trace.hedged();
-		Hedging hedging = race.hedging;
-		Provider hedge = race.hedgeProvider();
-		if (outcome.response != null && race.claim(HedgeRace.PRIMARY)) {
-			race.cancelHedge();
-			Outcome lost = race.awaitHedge(deadline);
-			recordHedge(trace, hedge, lost, true);
-			if (lost.cancelled || lost.classification == null) {
-				hedging.cancelled(hedge, lost.duration);
-			}
-			trace.succeeded(provider.getName(), outcome.duration);
-			return FailoverExecutor.withRoutingMetadata(outcome.response, provider.getName(), trace.calls());
-		}
-		if (outcome.response != null || outcome.cancelled) {
-			// the hedge answered first: this attempt was cut short (or its answer came too late)
-			trace.lost(provider.getName(), outcome.duration);
-			hedging.cancelled(provider, outcome.duration);
-		}
-		else {
-			recordFailure(trace, provider, outcome);
-			if (outcome.classification != null && !outcome.classification.kind().isFailover()) {
-				race.cancelHedge();
-				race.awaitHedge(deadline);
-				throw new ProviderRequestRejectedException(provider.getName(), outcome.classification.httpStatus(),
-						outcome.failure);
-			}
-		}
-		Outcome other;
-		try {
-			other = race.awaitHedgeInterruptibly(deadline);
-		}
-		catch (InterruptedException ex) {
-			race.cancelHedge();
-			Thread.currentThread().interrupt();
-			throw new RequestInterruptedException("The request was interrupted while its hedged attempt on provider '"
-					+ hedge.getName() + "' ran");
-		}
-		if (other.response != null) {
-			hedging.won(hedge.getName());
-			trace.succeeded(hedge.getName(), other.duration);
-			return FailoverExecutor.withRoutingMetadata(other.response, hedge.getName(), trace.calls());
-		}
-		recordHedge(trace, hedge, other, false);
-		if (other.classification != null && !other.classification.kind().isFailover()) {
-			throw new ProviderRequestRejectedException(hedge.getName(), other.classification.httpStatus(),
-					other.failure);
-		}
-		return null;
-	}
-
-	private static void recordHedge(RequestTrace trace, Provider hedge, Outcome outcome, boolean cancelled) {
-		if (outcome.cancelled || (cancelled && outcome.classification == null)) {
-			trace.lost(hedge.getName(), outcome.duration);
-		}
-		else if (outcome.classification != null) {
-			recordFailure(trace, hedge, outcome);
-		}
-		else if (outcome.response != null) {
-			// it answered, just after the first attempt did
-			trace.lost(hedge.getName(), outcome.duration);
-		}
 	}
 
 	private static void recordFailure(RequestTrace trace, Provider provider, Outcome outcome) {
@@ -422,9 +356,11 @@ final class CallPath {
 			Throwable failure = null;
 			boolean timedOut;
 			try {
-				Drill drill = provider.drillFault(this.clock.instant());
-				response = (drill != null) ? drilled(provider, drill, prompt)
-						: provider.getModel().call(provider.promptFor(prompt));
+				if (!guard.isCancelled()) {
+					Drill drill = provider.drillFault(this.clock.instant());
+					response = (drill != null) ? drilled(provider, drill, prompt)
+							: provider.getModel().call(provider.promptFor(prompt));
+				}
 			}
 			catch (Throwable ex) {
 				failure = ex;
@@ -575,10 +511,14 @@ final class CallPath {
 	}
 
 	/**
-	 * The race of a hedged call: the first attempt runs on the calling thread; after the
-	 * delay, if it has not ended, the hedge runs on a thread of its own on the next eligible
-	 * provider that can take it (within the budget). The first answer claims the race and
-	 * cancels the other attempt.
+	 * The race of a hedged call. Both attempts run on threads of the hedging pool while the
+	 * caller waits: the first attempt at once, the hedge after the delay on the next eligible
+	 * provider that can take it (within the budget, another fault domain first). The first
+	 * answer claims the race, cancels the other attempt and goes to the caller at once,
+	 * whether or not the loser's HTTP client heeds the cancellation: the loser's thread
+	 * completes its permit when its call ends. A failure of one attempt waits for the other.
+	 * Both threads carry the caller's context (Micrometer's context propagation: tracing,
+	 * MDC, security, and the request's routing context).
 	 */
 	final class HedgeRace implements Runnable {
 
@@ -588,9 +528,12 @@ final class CallPath {
 
 		static final int HEDGE = 2;
 
+		/** The caller gave up (interrupt or deadline): no answer claims the race. */
+		static final int ABORTED = 3;
+
 		final Hedging hedging;
 
-		private final List<Provider> eligible;
+		private final List<Provider> candidates;
 
 		private final int index;
 
@@ -602,184 +545,414 @@ final class CallPath {
 
 		private final long deadline;
 
+		private final Duration delay;
+
+		private final Set<String> failedDomains;
+
+		private final Provider primary;
+
+		private final Permit primaryPermit;
+
+		private final long primaryTimeout;
+
+		private final ContextSnapshot snapshot = CONTEXT.captureAll();
+
 		private final RoutingContext context = RoutingContext.current();
 
-		private final java.util.concurrent.atomic.AtomicInteger winner = new java.util.concurrent.atomic.AtomicInteger();
+		private final AtomicInteger winner = new AtomicInteger();
 
-		private final java.util.concurrent.CompletableFuture<Outcome> hedgeOutcome = new java.util.concurrent.CompletableFuture<>();
+		private final CompletableFuture<Outcome> primaryOutcome = new CompletableFuture<>();
+
+		private final CompletableFuture<Outcome> hedgeOutcome = new CompletableFuture<>();
 
 		private volatile @Nullable AttemptGuard primaryGuard;
 
 		private volatile @Nullable AttemptGuard hedgeGuard;
 
-		private java.util.concurrent.@Nullable ScheduledFuture<?> launch;
+		private long primaryStart;
+
+		/** Guarded by {@code this}, as are the fields below. */
+		private @Nullable ScheduledFuture<?> launch;
 
 		private @Nullable Provider hedgeProvider;
 
+		private long hedgeStart;
+
 		private boolean closed;
 
-		private boolean launched;
+		private @Nullable Outcome decided;
 
-		private final Duration delay;
+		private volatile boolean timedOut;
 
 		HedgeRace(Hedging hedging, List<Provider> eligible, int index, Set<Provider> hedged, Prompt prompt,
-				RequestTrace trace, long deadline, Duration delay, Set<String> failedDomains) {
-			this.delay = delay;
+				RequestTrace trace, long deadline, Duration delay, Set<String> failedDomains, Provider primary,
+				Permit primaryPermit, long primaryTimeout) {
 			// a hedge prefers another fault domain than the slow provider's, and the failed ones
-			Set<String> avoid = new java.util.HashSet<>(failedDomains);
-			avoid.add(eligible.get(index).getFaultDomain());
-			eligible = FaultDomains.preferOthers(eligible, index + 1, avoid);
+			Set<String> avoid = new HashSet<>(failedDomains);
+			avoid.add(primary.getFaultDomain());
+			this.candidates = FaultDomains.preferOthers(eligible, index + 1, avoid);
 			this.hedging = hedging;
-			this.eligible = eligible;
 			this.index = index;
 			this.hedged = hedged;
 			this.prompt = prompt;
 			this.trace = trace;
 			this.deadline = deadline;
+			this.delay = delay;
+			this.failedDomains = failedDomains;
+			this.primary = primary;
+			this.primaryPermit = primaryPermit;
+			this.primaryTimeout = primaryTimeout;
 		}
 
-		void primaryStarted(AttemptGuard guard, ScheduledExecutorService timer) {
-			this.primaryGuard = guard;
+		/**
+		 * Start the first attempt on the pool and the hedge's timer.
+		 * @param timer the timer that sends the hedge after the delay
+		 * @return {@code false} if the pool could not take the attempt: the caller runs it
+		 * itself, unhedged, with the same permit
+		 */
+		boolean start(ScheduledExecutorService timer) {
+			this.primaryStart = System.nanoTime();
+			try {
+				this.hedging.executor()
+					.execute(() -> runAttempt(this.primary, this.primaryPermit, this.primaryTimeout, PRIMARY));
+			}
+			catch (Throwable ex) {
+				// refused, or no thread could be started (an OutOfMemoryError): run unhedged
+				return false;
+			}
 			synchronized (this) {
-				this.launch = timer.schedule(this, this.delay.toNanos(), TimeUnit.NANOSECONDS);
+				if (!this.closed) {
+					try {
+						this.launch = timer.schedule(this, this.delay.toNanos(), TimeUnit.NANOSECONDS);
+					}
+					catch (RejectedExecutionException ex) {
+						// the executor is closing: no hedge
+					}
+				}
+			}
+			return true;
+		}
+
+		private void runAttempt(Provider provider, Permit permit, long timeoutNanos, int who) {
+			long start = System.nanoTime();
+			CompletableFuture<Outcome> result = (who == PRIMARY) ? this.primaryOutcome : this.hedgeOutcome;
+			try (ContextSnapshot.Scope scope = this.snapshot.setThreadLocals()) {
+				RoutingContext previous = this.context.enter();
+				try {
+					Outcome outcome = CallPath.this.attempt(provider, permit, this.prompt, timeoutNanos,
+							(guard) -> started(guard, who));
+					if (outcome.response != null && this.winner.compareAndSet(NONE, who)) {
+						AttemptGuard other = (who == PRIMARY) ? this.hedgeGuard : this.primaryGuard;
+						if (other != null) {
+							other.cancel();
+						}
+					}
+					result.complete(outcome);
+				}
+				finally {
+					RoutingContext.restore(previous);
+				}
+			}
+			catch (Throwable ex) {
+				// thrown by the attempt (an Error, the pool's interrupt): the caller rethrows it
+				result.complete(new Outcome(null, ex, null, Duration.ofNanos(System.nanoTime() - start), false));
+			}
+			finally {
+				// a pool thread keeps no interrupt for its next task
+				Thread.interrupted();
+			}
+		}
+
+		private void started(AttemptGuard guard, int who) {
+			if (who == PRIMARY) {
+				this.primaryGuard = guard;
+			}
+			else {
+				this.hedgeGuard = guard;
+			}
+			int won = this.winner.get();
+			if (won != NONE && won != who) {
+				// the race was decided before this attempt's call: it is not made
+				guard.cancel();
 			}
 		}
 
 		/** The delay is up and the first attempt still runs: send the hedge, if it can go. */
 		@Override
-		public void run() {
+		public synchronized void run() {
+			if (this.closed || this.winner.get() != NONE || this.primaryOutcome.isDone() || !this.hedging.tryTake()) {
+				return;
+			}
 			Provider candidate = null;
 			Permit permit = null;
 			long timeoutNanos = 0;
-			synchronized (this) {
-				if (this.closed || !this.hedging.tryTake()) {
-					return;
+			for (int next = this.index + 1; next < this.candidates.size(); next++) {
+				Provider provider = this.candidates.get(next);
+				long remaining = this.deadline - System.nanoTime();
+				if (remaining <= 0) {
+					break;
 				}
-				for (int next = this.index + 1; next < this.eligible.size(); next++) {
-					Provider provider = this.eligible.get(next);
-					long remaining = this.deadline - System.nanoTime();
-					if (remaining <= 0) {
-						break;
-					}
-					if (this.hedged.contains(provider) || provider.isRateLimited(CallPath.this.clock)) {
-						continue;
-					}
-					permit = Permit.acquire(provider, null);
-					if (permit != null) {
-						candidate = provider;
-						timeoutNanos = Math.min(provider.getTimeout().toNanos(), remaining);
-						break;
-					}
+				if (this.hedged.contains(provider) || provider.isRateLimited(CallPath.this.clock)) {
+					continue;
 				}
-				if (candidate == null) {
-					this.hedging.refund();
-					return;
+				permit = Permit.acquire(provider, null);
+				if (permit != null) {
+					candidate = provider;
+					timeoutNanos = Math.min(provider.getTimeout().toNanos(), remaining);
+					break;
 				}
-				this.launched = true;
-				this.hedgeProvider = candidate;
-				this.hedged.add(candidate);
-				this.trace.startCall();
-				this.hedging.started(candidate.getName());
+			}
+			if (candidate == null || permit == null) {
+				this.hedging.refund();
+				return;
+			}
+			if (this.closed || this.winner.get() != NONE || this.primaryOutcome.isDone()) {
+				// the first attempt ended while the hedge was chosen
+				permit.released();
+				this.hedging.refund();
+				return;
 			}
 			Provider provider = candidate;
 			Permit hedgePermit = permit;
 			long timeout = timeoutNanos;
+			this.hedgeStart = System.nanoTime();
 			try {
-				this.hedging.executor().execute(() -> runHedge(provider, hedgePermit, timeout));
-			}
-			catch (RejectedExecutionException ex) {
-				hedgePermit.released();
-				this.hedgeOutcome.complete(new Outcome(null, ex, new Classification(ErrorKind.UNKNOWN, null, null),
-						Duration.ZERO, false));
-			}
-		}
-
-		private void runHedge(Provider provider, Permit permit, long timeoutNanos) {
-			RoutingContext previous = this.context.enter();
-			try {
-				Outcome outcome = CallPath.this.attempt(provider, permit, this.prompt, timeoutNanos, this::hedgeStarted);
-				if (outcome.response != null && claim(HEDGE)) {
-					AttemptGuard primary = this.primaryGuard;
-					if (primary != null) {
-						primary.cancel();
-					}
-				}
-				this.hedgeOutcome.complete(outcome);
+				this.hedging.executor().execute(() -> runAttempt(provider, hedgePermit, timeout, HEDGE));
 			}
 			catch (Throwable ex) {
-				this.hedgeOutcome.complete(new Outcome(null, ex, new Classification(ErrorKind.UNKNOWN, null, null),
-						Duration.ZERO, false));
+				// refused, or no thread could be started: no hedge, the provider stays the loop's
+				hedgePermit.released();
+				this.hedging.refund();
+				return;
 			}
-			finally {
-				RoutingContext.restore(previous);
-				// a hedge thread keeps no interrupt for its next task
-				Thread.interrupted();
-			}
-		}
-
-		void hedgeStarted(AttemptGuard guard) {
-			this.hedgeGuard = guard;
-			if (this.winner.get() == PRIMARY) {
-				guard.cancel();
-			}
+			this.hedgeProvider = provider;
+			this.hedged.add(provider);
+			this.trace.startCall();
+			this.hedging.started(provider.getName());
 		}
 
 		/**
 		 * The first attempt has ended: no hedge starts after this.
-		 * @return {@code true} if a hedge was sent
+		 * @return the hedge's provider, or {@code null} if no hedge was sent
 		 */
-		synchronized boolean close() {
+		private synchronized @Nullable Provider close() {
 			this.closed = true;
 			if (this.launch != null) {
 				this.launch.cancel(false);
 			}
-			return this.launched;
+			return this.hedgeProvider;
 		}
 
-		boolean claim(int who) {
-			return this.winner.compareAndSet(NONE, who);
+		/**
+		 * Wait for the race to be decided.
+		 * @return the answer, recorded in the trace, or {@code null} if the first attempt
+		 * failed (see {@link #primaryOutcome()}) and no hedge answered
+		 * @throws ProviderRequestRejectedException if the hedge's provider rejected the
+		 * request and the first attempt failed too
+		 * @throws RequestInterruptedException if the caller interrupted the thread
+		 */
+		@Nullable ChatResponse settle() {
+			Outcome first = awaitFirst();
+			if (this.timedOut) {
+				return null;
+			}
+			Provider hedge = close();
+			if (hedge != null) {
+				this.trace.hedged();
+			}
+			if (first == null) {
+				// the hedge answered first
+				Outcome answer = this.hedgeOutcome.join();
+				lost(this.primary, this.primaryStart);
+				return won(hedge, answer);
+			}
+			if (first.response != null) {
+				if (hedge != null) {
+					loseHedge(hedge);
+				}
+				this.trace.succeeded(this.primary.getName(), first.duration);
+				return FailoverExecutor.withRoutingMetadata(first.response, this.primary.getName(), this.trace.calls());
+			}
+			this.decided = first;
+			if (first.classification == null && first.failure != null) {
+				// thrown on the attempt's thread: ends the request as it would have on the caller's
+				if (hedge != null) {
+					loseHedge(hedge);
+				}
+				rethrow(first.failure);
+			}
+			if (hedge == null) {
+				return null;
+			}
+			if (first.classification == null || !first.classification.kind().isFailover()) {
+				// the request was rejected: the hedge has no one to answer
+				loseHedge(hedge);
+				return null;
+			}
+			// the first attempt failed: wait for the hedge
+			Outcome other;
+			try {
+				other = this.hedgeOutcome.get(Math.max(0, this.deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+			}
+			catch (InterruptedException ex) {
+				abort(hedge);
+				Thread.currentThread().interrupt();
+				throw new RequestInterruptedException(
+						"The request was interrupted while its hedged attempt on provider '" + hedge.getName() + "' ran");
+			}
+			catch (ExecutionException | TimeoutException ex) {
+				loseHedge(hedge);
+				return null;
+			}
+			if (other.response != null && !other.cancelled) {
+				recordFailure(this.trace, this.primary, first);
+				this.decided = null;
+				return won(hedge, other);
+			}
+			recordHedgeFailure(hedge, other);
+			if (other.classification != null && !other.classification.kind().isFailover()) {
+				recordFailure(this.trace, this.primary, first);
+				this.decided = null;
+				throw new ProviderRequestRejectedException(hedge.getName(), other.classification.httpStatus(),
+						other.failure);
+			}
+			return null;
 		}
 
-		void cancelHedge() {
+		/**
+		 * Return the first attempt's failed outcome after {@link #settle()} returned
+		 * {@code null}, for the loop to judge as any failed attempt.
+		 */
+		Outcome primaryOutcome() {
+			Outcome outcome = this.decided;
+			if (outcome == null) {
+				throw new IllegalStateException("the first attempt did not fail");
+			}
+			return outcome;
+		}
+
+		/**
+		 * Wait until the first attempt ends or the hedge answers first.
+		 * @return the first attempt's outcome, or {@code null} if the hedge won
+		 */
+		private @Nullable Outcome awaitFirst() {
+			while (true) {
+				if (this.winner.get() == HEDGE) {
+					if (this.hedgeOutcome.isDone()) {
+						return null;
+					}
+					await(this.hedgeOutcome);
+					continue;
+				}
+				Outcome first = this.primaryOutcome.getNow(null);
+				if (first != null && !first.cancelled && (first.response == null || this.winner.get() == PRIMARY)) {
+					return first;
+				}
+				if (first != null) {
+					// cut short, or its answer came after the hedge's: the hedge won
+					Thread.onSpinWait();
+					continue;
+				}
+				await(this.hedgeOutcome.isDone() ? this.primaryOutcome
+						: CompletableFuture.anyOf(this.primaryOutcome, this.hedgeOutcome));
+				Outcome timedOut = this.decided;
+				if (timedOut != null) {
+					return timedOut;
+				}
+			}
+		}
+
+		private void await(CompletableFuture<?> future) {
+			long remaining = this.deadline - System.nanoTime();
+			try {
+				if (remaining <= 0) {
+					throw new TimeoutException();
+				}
+				future.get(remaining, TimeUnit.NANOSECONDS);
+			}
+			catch (InterruptedException ex) {
+				abort(close());
+				Thread.currentThread().interrupt();
+				throw new RequestInterruptedException(
+						"The request was interrupted during an attempt on provider '" + this.primary.getName() + "'");
+			}
+			catch (TimeoutException ex) {
+				// the request's deadline: both attempts are cut short, nothing held against either
+				abort(close());
+				this.timedOut = true;
+				this.decided = new Outcome(null, ex, new Classification(ErrorKind.TIMEOUT, null, null),
+						Duration.ofNanos(System.nanoTime() - this.primaryStart), false);
+			}
+			catch (ExecutionException ex) {
+				// the futures complete normally
+			}
+		}
+
+		/** The caller gave up: cancel both attempts and record the hedge as cut short. */
+		private void abort(@Nullable Provider hedge) {
+			this.winner.compareAndSet(NONE, ABORTED);
+			cancel(this.primaryGuard);
+			if (hedge != null) {
+				cancel(this.hedgeGuard);
+				this.trace.hedged();
+				this.trace.lost(hedge.getName(), Duration.ofNanos(System.nanoTime() - this.hedgeStart));
+			}
+		}
+
+		private ChatResponse won(Provider hedge, Outcome answer) {
+			this.hedging.won(hedge.getName());
+			this.trace.succeeded(hedge.getName(), answer.duration);
+			return FailoverExecutor.withRoutingMetadata(answer.response, hedge.getName(), this.trace.calls());
+		}
+
+		/** The first attempt lost: record it as cut short. */
+		private void lost(Provider provider, long startNanos) {
+			Duration ran = Duration.ofNanos(System.nanoTime() - startNanos);
+			this.trace.lost(provider.getName(), ran);
+			this.hedging.cancelled(provider, ran);
+		}
+
+		/** The hedge lost, or has no one to answer: cancel it unless it ended already. */
+		private void loseHedge(Provider hedge) {
 			this.winner.compareAndSet(NONE, PRIMARY);
-			AttemptGuard guard = this.hedgeGuard;
+			cancel(this.hedgeGuard);
+			Outcome ended = this.hedgeOutcome.getNow(null);
+			if (ended != null && !ended.cancelled && ended.response == null) {
+				recordHedgeFailure(hedge, ended);
+			}
+			else {
+				lost(hedge, this.hedgeStart);
+			}
+		}
+
+		private void recordHedgeFailure(Provider hedge, Outcome outcome) {
+			if (outcome.cancelled) {
+				lost(hedge, this.hedgeStart);
+				return;
+			}
+			Classification classification = (outcome.classification != null) ? outcome.classification
+					: new Classification(ErrorKind.UNKNOWN, null, null);
+			this.trace.failed(ProviderAttempt.failure(hedge.getName(), classification.kind(),
+					classification.httpStatus(), outcome.duration));
+			if (FaultDomains.isInfrastructureFailure(classification.kind())) {
+				this.failedDomains.add(hedge.getFaultDomain());
+			}
+		}
+
+		private static void cancel(@Nullable AttemptGuard guard) {
 			if (guard != null) {
 				guard.cancel();
 			}
 		}
 
-		synchronized Provider hedgeProvider() {
-			Provider provider = this.hedgeProvider;
-			if (provider == null) {
-				throw new IllegalStateException("no hedge was sent");
+		private static void rethrow(Throwable failure) {
+			if (failure instanceof RuntimeException ex) {
+				throw ex;
 			}
-			return provider;
-		}
-
-		/** Wait for the cancelled hedge to wind down (its permit completed), within the deadline. */
-		Outcome awaitHedge(long deadline) {
-			try {
-				return awaitHedgeInterruptibly(deadline);
+			if (failure instanceof Error error) {
+				throw error;
 			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-				return new Outcome(null, null, null, Duration.ZERO, true);
-			}
-		}
-
-		Outcome awaitHedgeInterruptibly(long deadline) throws InterruptedException {
-			try {
-				return this.hedgeOutcome.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-			}
-			catch (java.util.concurrent.ExecutionException ex) {
-				return new Outcome(null, ex.getCause(), new Classification(ErrorKind.UNKNOWN, null, null), Duration.ZERO,
-						false);
-			}
-			catch (java.util.concurrent.TimeoutException ex) {
-				cancelHedge();
-				return new Outcome(null, ex, new Classification(ErrorKind.TIMEOUT, null, null),
-						Duration.ofNanos(System.nanoTime() - deadline), false);
-			}
+			throw new ResilientAiException("The attempt failed", failure);
 		}
 
 	}

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -38,6 +39,9 @@ public final class Hedging {
 
 	private static final long CAPACITY = 2 * TOKEN;
 
+	/** The most threads hedged calls and probes run on at once. */
+	static final int MAX_THREADS = 1024;
+
 	/** How many recent answer times per provider the adaptive delay is taken from (a power of two). */
 	static final int WINDOW = 64;
 
@@ -68,7 +72,10 @@ public final class Hedging {
 
 	private final Map<String, AnswerTimes> answerTimes = new ConcurrentHashMap<>();
 
-	private volatile ExecutorService executor;
+	private volatile @Nullable ExecutorService executor;
+
+	/** Guarded by {@code this}. */
+	private boolean closed;
 
 	private Hedging(boolean enabled, Duration delay, double maxRatio, @Nullable Duration floor) {
 		Assert.isTrue(delay.compareTo(Duration.ZERO) > 0, "'delay' must be positive");
@@ -207,6 +214,14 @@ public final class Hedging {
 	}
 
 	/**
+	 * Whether the budget has a hedge left now (without taking it).
+	 * @return {@code true} if a hedge could be taken
+	 */
+	boolean hasBudget() {
+		return this.tokens.get() >= TOKEN;
+	}
+
+	/**
 	 * Take one hedge from the budget.
 	 * @return {@code true} if the budget allows a hedge now
 	 */
@@ -285,16 +300,21 @@ public final class Hedging {
 	}
 
 	/**
-	 * The threads hedged call attempts and probes run on (stream attempts need none).
+	 * The threads hedged calls (both their attempts) and probes run on (stream attempts need
+	 * none).
 	 */
 	ExecutorService executor() {
 		ExecutorService current = this.executor;
-		if (current == null || current.isShutdown()) {
+		if (current == null) {
 			synchronized (this) {
+				if (this.closed) {
+					throw new RejectedExecutionException("Hedging is closed");
+				}
 				current = this.executor;
-				if (current == null || current.isShutdown()) {
+				if (current == null) {
 					AtomicInteger threads = new AtomicInteger();
-					ThreadPoolExecutor pool = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
+					// bounded: a pool that refuses leaves the request unhedged, on its caller's thread
+					ThreadPoolExecutor pool = new ThreadPoolExecutor(0, MAX_THREADS, 30, TimeUnit.SECONDS,
 							new SynchronousQueue<>(), (task) -> {
 								Thread thread = new Thread(task, "resilient-ai-hedge-" + threads.incrementAndGet());
 								thread.setDaemon(true);
@@ -308,7 +328,11 @@ public final class Hedging {
 		return current;
 	}
 
-	void close() {
+	/**
+	 * Stop the threads: hedged calls and probes run no more (a request then runs unhedged).
+	 */
+	synchronized void close() {
+		this.closed = true;
 		ExecutorService current = this.executor;
 		if (current != null) {
 			current.shutdownNow();

@@ -72,19 +72,22 @@ public final class Provider {
 
 	private final List<Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
+	private final Object drillLock = new Object();
+
 	private volatile @Nullable String fleetOrigin;
 
 	private volatile @Nullable String faultDomain;
 
 	private volatile @Nullable Drill drill;
 
-	private volatile boolean comebackProbe;
+	private final java.util.concurrent.atomic.AtomicBoolean comebackProbe = new java.util.concurrent.atomic.AtomicBoolean();
 
 	private final java.util.concurrent.atomic.LongAdder probesSent = new java.util.concurrent.atomic.LongAdder();
 
 	private final java.util.concurrent.atomic.LongAdder probesAnswered = new java.util.concurrent.atomic.LongAdder();
 
-	private final AtomicReference<@Nullable Instant> firstProbeAnswer = new AtomicReference<>();
+	/** {@link System#nanoTime()} of the first answered probe of a half-open spell; 0 for none. */
+	private final java.util.concurrent.atomic.AtomicLong firstProbeAnswer = new java.util.concurrent.atomic.AtomicLong();
 
 	private final java.util.Map<Drill.Fault, java.util.concurrent.atomic.LongAdder> drillInjections = new java.util.EnumMap<>(
 			Map.of(Drill.Fault.ERROR, new java.util.concurrent.atomic.LongAdder(), Drill.Fault.LATENCY,
@@ -427,7 +430,7 @@ public final class Provider {
 		this.enabled = enabled;
 		if (changed && enabled) {
 			// back from the kill switch: the first request after it is a probe
-			this.comebackProbe = true;
+			this.comebackProbe.set(true);
 		}
 		if (changed) {
 			for (Listener listener : this.listeners) {
@@ -460,9 +463,28 @@ public final class Provider {
 	 * @param drill the drill, or {@code null} to stop it
 	 */
 	public void setDrill(@Nullable Drill drill) {
-		this.drill = drill;
+		synchronized (this.drillLock) {
+			this.drill = drill;
+		}
 		for (Listener listener : this.listeners) {
 			listener.drillChanged(this, drill);
+		}
+	}
+
+	/**
+	 * Stop the given drill if it is still the provider's (it ended by itself); listeners hear
+	 * of it.
+	 * @param drill the drill that ended
+	 */
+	public void clearDrill(Drill drill) {
+		synchronized (this.drillLock) {
+			if (this.drill != drill) {
+				return;
+			}
+			this.drill = null;
+		}
+		for (Listener listener : this.listeners) {
+			listener.drillChanged(this, null);
 		}
 	}
 
@@ -589,7 +611,7 @@ public final class Provider {
 		}
 		if (this.rateLimitedUntil.compareAndSet(until, null)) {
 			// back from a Retry-After rest: the first request after it is a probe
-			this.comebackProbe = true;
+			this.comebackProbe.set(true);
 		}
 		return false;
 	}
@@ -603,11 +625,8 @@ public final class Provider {
 		if (this.circuitBreaker.getState() == CircuitBreaker.State.HALF_OPEN) {
 			return true;
 		}
-		if (this.comebackProbe) {
-			this.comebackProbe = false;
-			return true;
-		}
-		return false;
+		// one request takes a come-back probe, however many arrive at once
+		return this.comebackProbe.get() && this.comebackProbe.compareAndSet(true, false);
 	}
 
 	/**
@@ -615,7 +634,7 @@ public final class Provider {
 	 * an ordinary attempt.
 	 */
 	public void clearComebackProbe() {
-		this.comebackProbe = false;
+		this.comebackProbe.set(false);
 	}
 
 	/**
@@ -627,11 +646,13 @@ public final class Provider {
 
 	/**
 	 * A probe of the provider answered.
-	 * @param at when
 	 */
-	void probeAnswered(Instant at) {
+	void probeAnswered() {
 		this.probesAnswered.increment();
-		this.firstProbeAnswer.compareAndSet(null, at);
+		if (this.circuitBreaker.getState() == CircuitBreaker.State.HALF_OPEN) {
+			// a recovery starts with the first answered probe of a half-open spell
+			this.firstProbeAnswer.compareAndSet(0, System.nanoTime());
+		}
 	}
 
 	/**
@@ -651,11 +672,14 @@ public final class Provider {
 	}
 
 	/**
-	 * Take when the first probe answered since the provider was last back in rotation.
-	 * @return the instant, or {@code null}
+	 * Take how long ago the first probe of the provider's current half-open spell answered,
+	 * and end the spell: call it when the breaker closes (the time is the recovery's) or opens
+	 * again (the spell failed).
+	 * @return the time since that answer, or {@code null} if no probe answered in the spell
 	 */
-	public @Nullable Instant takeFirstProbeAnswer() {
-		return this.firstProbeAnswer.getAndSet(null);
+	public @Nullable Duration takeRecoveryTime() {
+		long first = this.firstProbeAnswer.getAndSet(0);
+		return (first != 0) ? Duration.ofNanos(System.nanoTime() - first) : null;
 	}
 
 	/**

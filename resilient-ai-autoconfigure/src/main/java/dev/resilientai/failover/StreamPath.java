@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -109,7 +110,7 @@ final class StreamPath {
 				return hedged(index, provider, permit, state, timeout);
 			}
 			int from = index;
-			return attempt(index, provider, permit, state, timeout, false, () -> from(from + 1, state));
+			return attempt(index, provider, permit, state, timeout, null, () -> from(from + 1, state));
 		}
 		return state.noAnswer.apply(state.trace);
 	}
@@ -123,31 +124,49 @@ final class StreamPath {
 	 */
 	private Flux<ChatResponse> hedged(int index, Provider provider, Permit permit, State state, Duration timeout) {
 		Hedging hedging = state.hedging;
+		Race race = new Race();
+		// the first attempt's end before a first chunk: no hedge after it
 		Sinks.Empty<Void> firstFailed = Sinks.empty();
-		Flux<ChatResponse> first = attempt(index, provider, permit, state, timeout, true, () -> {
-			firstFailed.tryEmitEmpty();
-			return Flux.error(new LostAttempt());
-		});
+		// a failure of the first attempt that ends the request as it is (a rejection, an Error)
+		AtomicReference<Throwable> endedWith = new AtomicReference<>();
+		Sinks.Empty<Void> ended = Sinks.empty();
+		Flux<ChatResponse> first = attempt(index, provider, permit, state, timeout, race,
+				() -> Flux.error(new LostAttempt()))
+			.doOnError((failure) -> {
+				firstFailed.tryEmitEmpty();
+				if (ownFailure(failure) != null) {
+					race.decided = true;
+					endedWith.set(failure);
+					ended.tryEmitEmpty();
+				}
+			});
 		Flux<ChatResponse> second = Mono
 			.firstWithValue(Mono.delay(hedging.delayFor(provider)).thenReturn(Boolean.TRUE),
 					firstFailed.asMono().thenReturn(Boolean.FALSE))
-			.flatMapMany((delayed) -> delayed ? hedge(index, state) : Flux.error(new LostAttempt()));
+			.flatMapMany((delayed) -> delayed ? hedge(index, state, race) : Flux.error(new LostAttempt()));
 		AtomicBoolean firstChunk = new AtomicBoolean();
-		return Flux.firstWithValue(first, second).doOnNext((chunk) -> {
-			if (firstChunk.compareAndSet(false, true)) {
-				Object served = chunk.getMetadata().get(dev.resilientai.ResilientChatClient.PROVIDER);
-				if (served != null && !provider.getName().equals(served)) {
-					hedging.won(served.toString());
+		return Flux.firstWithValue(first, second)
+			.takeUntilOther(ended.asMono().then(Mono.just(Boolean.TRUE)))
+			.concatWith(Mono.defer(() -> {
+				Throwable failure = endedWith.get();
+				return (failure != null) ? Mono.error(failure) : Mono.empty();
+			}))
+			.doOnNext((chunk) -> {
+				if (firstChunk.compareAndSet(false, true)) {
+					Object served = chunk.getMetadata().get(dev.resilientai.ResilientChatClient.PROVIDER);
+					if (served != null && !provider.getName().equals(served)) {
+						hedging.won(served.toString());
+					}
 				}
-			}
-		}).onErrorResume((failure) -> {
-			Throwable own = ownFailure(failure);
-			return (own != null) ? Flux.error(own) : from(index + 1, state);
-		});
+			})
+			.onErrorResume((failure) -> {
+				Throwable own = ownFailure(failure);
+				return (own != null) ? Flux.error(own) : from(index + 1, state);
+			});
 	}
 
 	/** The hedge of a stream: the next eligible provider that can take it, within the budget. */
-	private Flux<ChatResponse> hedge(int index, State state) {
+	private Flux<ChatResponse> hedge(int index, State state, Race race) {
 		Hedging hedging = state.hedging;
 		if (!hedging.tryTake()) {
 			return Flux.error(new LostAttempt());
@@ -172,7 +191,7 @@ final class StreamPath {
 				state.trace.hedged();
 				hedging.started(provider.getName());
 				return attempt(eligible.indexOf(provider), provider, permit, state,
-						Duration.ofNanos(Math.min(provider.getTimeout().toNanos(), remaining)), true,
+						Duration.ofNanos(Math.min(provider.getTimeout().toNanos(), remaining)), race,
 						() -> Flux.error(new LostAttempt()));
 			}
 		}
@@ -186,20 +205,26 @@ final class StreamPath {
 	 * before a first chunk, after which failover goes on.
 	 */
 	private static @Nullable Throwable ownFailure(Throwable failure) {
-		if (failure instanceof LostAttempt) {
+		return ownFailure(failure, 0);
+	}
+
+	private static @Nullable Throwable ownFailure(@Nullable Throwable failure, int depth) {
+		if (failure == null || failure instanceof LostAttempt || depth > 4) {
 			return null;
 		}
 		if (failure instanceof ProviderRequestRejectedException || failure instanceof StreamInterruptedException
 				|| failure instanceof Error) {
 			return failure;
 		}
+		// Flux.firstWithValue ends in a NoSuchElementException whose cause is a composite of
+		// the attempts' errors (as its suppressed exceptions)
 		for (Throwable suppressed : failure.getSuppressed()) {
-			Throwable own = ownFailure(suppressed);
+			Throwable own = ownFailure(suppressed, depth + 1);
 			if (own != null) {
 				return own;
 			}
 		}
-		return null;
+		return (failure.getCause() != failure) ? ownFailure(failure.getCause(), depth + 1) : null;
 	}
 
 	/**
@@ -208,7 +233,8 @@ final class StreamPath {
 	 * on cancellation (released), or, for anything else, when the attempt's stream ends.
 	 */
 	private Flux<ChatResponse> attempt(int index, Provider provider, Permit permit, State state,
-			Duration firstChunkTimeout, boolean raced, Supplier<Flux<ChatResponse>> onFailover) {
+			Duration firstChunkTimeout, @Nullable Race race, Supplier<Flux<ChatResponse>> onFailover) {
+		boolean raced = race != null;
 		int attemptNumber = state.trace.startCall();
 		long start = System.nanoTime();
 		AtomicLong firstChunkAt = new AtomicLong();
@@ -227,6 +253,10 @@ final class StreamPath {
 			.map((chunk) -> {
 				if (delivered.getAndIncrement() == 0) {
 					firstChunkAt.set(System.nanoTime());
+					if (race != null) {
+						// this attempt wins the race: the other is cancelled next
+						race.decided = true;
+					}
 				}
 				if (isLastChunk(chunk)) {
 					finished.set(true);
@@ -241,8 +271,9 @@ final class StreamPath {
 			})
 			.doOnCancel(() -> {
 				permit.released();
-				if (raced && delivered.get() == 0) {
-					// the other attempt of the hedged stream sent its first chunk first
+				if (race != null && race.decided && delivered.get() == 0) {
+					// the other attempt of the hedged stream sent its first chunk first, or ended
+					// the request: not a cancellation by the caller
 					state.trace.lost(provider.getName(), Duration.ofNanos(System.nanoTime() - start));
 					state.hedging.cancelled(provider, Duration.ofNanos(System.nanoTime() - start));
 				}
@@ -431,6 +462,14 @@ final class StreamPath {
 			this.failedDomains.add(provider.getFaultDomain());
 			this.eligible = FaultDomains.preferOthers(this.eligible, index + 1, this.failedDomains);
 		}
+
+	}
+
+	/** The race of a hedged stream's two attempts. */
+	private static final class Race {
+
+		/** An attempt sent its first chunk, or ended the request with its failure. */
+		volatile boolean decided;
 
 	}
 

@@ -79,6 +79,9 @@ public class FleetSync implements SmartLifecycle {
 
 	private final List<String> providerNames;
 
+	/** Whether a drill from the fleet was refused here (drills disabled): warned once. */
+	private final java.util.concurrent.atomic.AtomicBoolean drillsRefused = new java.util.concurrent.atomic.AtomicBoolean();
+
 	private final Settings settings;
 
 	private final Clock clock;
@@ -566,6 +569,14 @@ public class FleetSync implements SmartLifecycle {
 				}
 				case RESTING -> provider.rateLimitUntil(now.plus(capped(event.duration())));
 				case DRILL_STARTED -> {
+					if (this.settings.maxDrill().isZero()) {
+						if (this.drillsRefused.compareAndSet(false, true)) {
+							logger.warn("Not applying a drill of provider '" + provider.getName()
+									+ "' from fleet instance " + event.instance()
+									+ ": resilient-ai.drills.enabled is false on this instance");
+						}
+						return;
+					}
 					Drill drill = parseDrill(event, now);
 					if (drill == null) {
 						malformed("drill of provider '" + provider.getName() + "'", event.detail());
@@ -623,7 +634,7 @@ public class FleetSync implements SmartLifecycle {
 		return drill.fault().wireName() + ";" + drill.ratio() + ";" + drill.latency().toMillis() + ";" + by;
 	}
 
-	/** A drill from the fleet, its duration capped by the state TTL. */
+	/** A drill from the fleet, its duration capped by this instance's longest drill. */
 	private @Nullable Drill parseDrill(FleetEvent event, Instant now) {
 		String[] parts = event.detail().split(";", -1);
 		if (parts.length != 4) {
@@ -636,7 +647,7 @@ public class FleetSync implements SmartLifecycle {
 			if (fault == null || !(ratio >= 0 && ratio <= 1) || latency < 0) {
 				return null;
 			}
-			Duration duration = (event.duration().compareTo(this.settings.stateTtl()) > 0) ? this.settings.stateTtl()
+			Duration duration = (event.duration().compareTo(this.settings.maxDrill()) > 0) ? this.settings.maxDrill()
 					: event.duration();
 			return new Drill(fault, ratio, Duration.ofMillis(latency), now.plus(duration),
 					parts[3] + " (fleet instance " + event.instance() + ")");
@@ -884,11 +895,18 @@ public class FleetSync implements SmartLifecycle {
 	 * @param maxSharedDuration the longest remote rest or probe applied (remote opens are
 	 * capped by the local breaker's longest open, if longer)
 	 * @param commandTimeout the longest wait for one round trip to Redis
+	 * @param maxDrill the longest drill from the fleet applied here (this instance's
+	 * {@code resilient-ai.drills.max-duration}), or zero if drills are disabled here: then
+	 * drills from the fleet are not applied
 	 */
 	public record Settings(Duration refreshInterval, Duration stateTtl, Duration recoveryJitter,
-			Duration maxSharedDuration, Duration commandTimeout) {
+			Duration maxSharedDuration, Duration commandTimeout, Duration maxDrill) {
+
+		/** The default longest drill ({@code resilient-ai.drills.max-duration}). */
+		static final Duration DEFAULT_MAX_DRILL = Duration.ofHours(1);
 
 		public Settings {
+			Assert.isTrue(!maxDrill.isNegative(), "'maxDrill' must not be negative");
 			Assert.isTrue(refreshInterval.compareTo(Duration.ZERO) > 0, "'refreshInterval' must be positive");
 			Assert.isTrue(stateTtl.compareTo(Duration.ZERO) > 0, "'stateTtl' must be positive");
 			Assert.isTrue(!recoveryJitter.isNegative(), "'recoveryJitter' must not be negative");
@@ -906,6 +924,19 @@ public class FleetSync implements SmartLifecycle {
 		public Settings(Duration refreshInterval, Duration stateTtl, Duration recoveryJitter,
 				Duration maxSharedDuration) {
 			this(refreshInterval, stateTtl, recoveryJitter, maxSharedDuration, Duration.ofSeconds(1));
+		}
+
+		/**
+		 * Settings that apply drills from the fleet for up to an hour.
+		 * @param refreshInterval the re-read interval
+		 * @param stateTtl the life of forced states and kill switches in Redis
+		 * @param recoveryJitter the most a remote open lasts longer
+		 * @param maxSharedDuration the longest remote rest or probe applied
+		 * @param commandTimeout the longest wait for one round trip to Redis
+		 */
+		public Settings(Duration refreshInterval, Duration stateTtl, Duration recoveryJitter,
+				Duration maxSharedDuration, Duration commandTimeout) {
+			this(refreshInterval, stateTtl, recoveryJitter, maxSharedDuration, commandTimeout, DEFAULT_MAX_DRILL);
 		}
 
 	}

@@ -9,6 +9,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.resilientai.ProviderAttempt;
@@ -77,10 +78,10 @@ class HedgingReviewChecksTests {
 
 	@Test
 	void aCancelledLoserIsNeitherAFailureNorASuccessOfItsBreakerAndItsSlotComesBack() {
+		// closed: a half-open provider's first request is a probe beside the next provider,
+		// which is never cut short (RecoveryOverHttpTests); this is the hedged loser's case
 		CircuitBreaker aBreaker = CircuitBreaker.of("a",
 				CircuitBreakerConfig.custom().permittedNumberOfCallsInHalfOpenState(1).build());
-		aBreaker.transitionToOpenState();
-		aBreaker.transitionToHalfOpenState();
 		Bulkhead aBulkhead = Bulkhead.of("a", BulkheadConfig.custom().maxConcurrentCalls(3).maxWaitDuration(Duration.ZERO).build());
 		CircuitBreaker bBreaker = CircuitBreaker.ofDefaults("b");
 		this.executor = executor(FailoverSettings.of(Duration.ofSeconds(5)), Hedging.of(Duration.ofMillis(50), 1),
@@ -92,11 +93,14 @@ class HedgingReviewChecksTests {
 
 		assertThat(response.getResult().getOutput().getText()).isEqualTo("from b");
 		assertThat((Integer) response.getMetadata().get(ResilientChatClient.ATTEMPTS)).isEqualTo(2);
+		// the loser unwinds on its own thread, after the caller has its answer
+		long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+		while (aBulkhead.getMetrics().getAvailableConcurrentCalls() < 3 && System.nanoTime() < until) {
+			Thread.onSpinWait();
+		}
+		assertThat(aBulkhead.getMetrics().getAvailableConcurrentCalls()).as("a's slot given back").isEqualTo(3);
 		assertThat(aBreaker.getMetrics().getNumberOfBufferedCalls()).isZero();
-		assertThat(aBreaker.getState()).isEqualTo(CircuitBreaker.State.HALF_OPEN);
-		assertThat(aBreaker.tryAcquirePermission()).as("the half-open permission was released").isTrue();
-		aBreaker.releasePermission();
-		assertThat(aBulkhead.getMetrics().getAvailableConcurrentCalls()).isEqualTo(3);
+		assertThat(aBreaker.getState()).isEqualTo(CircuitBreaker.State.CLOSED);
 		assertThat(bBreaker.getMetrics().getNumberOfSuccessfulCalls()).isEqualTo(1);
 		assertThat(this.audits.get(0).steps()).extracting(ProviderAttempt::provider, ProviderAttempt::outcome)
 			.containsExactlyInAnyOrder(tuple("a", ProviderAttempt.Outcome.CANCELLED),
