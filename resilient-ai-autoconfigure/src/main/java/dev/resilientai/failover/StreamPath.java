@@ -19,6 +19,7 @@ import dev.resilientai.ProviderRequestRejectedException;
 import dev.resilientai.ResilientAiException;
 import dev.resilientai.SkipReason;
 import dev.resilientai.StreamInterruptedException;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -106,7 +107,10 @@ final class StreamPath {
 				continue;
 			}
 			Duration timeout = Duration.ofNanos(Math.min(provider.getTimeout().toNanos(), remaining));
-			if (state.hedging != null && state.hedging.delayFor(provider).compareTo(timeout) < 0) {
+			// a half-open breaker's probe is never hedged: a hedge that won would cut it short
+			// unjudged and leave the breaker half-open for the next request to probe again
+			if (state.hedging != null && state.hedging.delayFor(provider).compareTo(timeout) < 0
+					&& provider.getCircuitBreaker().getState() != CircuitBreaker.State.HALF_OPEN) {
 				return hedged(index, provider, permit, state, timeout);
 			}
 			int from = index;

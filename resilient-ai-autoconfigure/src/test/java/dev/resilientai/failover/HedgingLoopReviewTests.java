@@ -188,6 +188,33 @@ class HedgingLoopReviewTests {
 		assertThat(streamFailure).isInstanceOf(ProviderRequestRejectedException.class);
 	}
 
+	/**
+	 * A stream to a half-open provider is its breaker's probe: a hedge that won would cut
+	 * it short unjudged (permission released), and the breaker would stay half-open for as
+	 * long as the provider is slower than the delay. Probes of streams are not hedged.
+	 */
+	@Test
+	void aStreamProbeOfAHalfOpenProviderIsNotHedgedSoItsOutcomeDecidesTheBreaker() {
+		CircuitBreaker aBreaker = CircuitBreaker.of("a", io.github.resilience4j.circuitbreaker.CircuitBreakerConfig
+			.custom()
+			.permittedNumberOfCallsInHalfOpenState(1)
+			.build());
+		aBreaker.transitionToOpenState();
+		aBreaker.transitionToHalfOpenState();
+		Provider a = new Provider("a", 0, Duration.ofSeconds(5), true, streaming((prompt) -> Mono
+			.delay(Duration.ofMillis(200)).map((tick) -> chunk("from a", "STOP")).flux()), aBreaker);
+		this.executor = executor(FailoverSettings.of(Duration.ofSeconds(5)), a,
+				provider("b", 1, streaming((prompt) -> Flux.just(chunk("from b", "STOP")))));
+
+		List<ChatResponse> chunks = this.executor.stream(new Prompt("hi"), RoutingContext.DEFAULT)
+			.collectList()
+			.block(Duration.ofSeconds(5));
+
+		assertThat(chunks).extracting((chunk) -> chunk.getResult().getOutput().getText()).containsExactly("from a");
+		assertThat(this.executor.getHedging().startedCount("b")).isZero();
+		assertThat(aBreaker.getState()).isEqualTo(CircuitBreaker.State.CLOSED);
+	}
+
 	// ------------------------------------------------------------------ calls
 
 	/**
