@@ -654,7 +654,10 @@ final class CallPath {
 				}
 			}
 			catch (Throwable ex) {
-				// thrown by the attempt (an Error, the pool's interrupt): the caller rethrows it
+				// thrown by the attempt (an Error, the pool's interrupt) or before it (the
+				// context's restore): the permit is completed (a no-op if the attempt did), and
+				// the caller rethrows it
+				permit.released();
 				result.complete(new Outcome(null, ex, null, Duration.ofNanos(System.nanoTime() - start), false));
 			}
 			finally {
