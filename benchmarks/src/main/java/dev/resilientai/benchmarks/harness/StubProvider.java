@@ -48,7 +48,7 @@ final class StubProvider implements AutoCloseable {
 		this.serviceMillis = serviceMillis;
 		this.flapMillis = flapMillis;
 		this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 200);
-		this.executor = Executors.newFixedThreadPool(128, (runnable) -> {
+		this.executor = Executors.newFixedThreadPool(256, (runnable) -> {
 			Thread thread = new Thread(runnable, "stub-" + name);
 			thread.setDaemon(true);
 			return thread;

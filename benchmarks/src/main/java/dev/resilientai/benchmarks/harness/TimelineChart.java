@@ -44,16 +44,16 @@ final class TimelineChart {
 		CombinedDomainXYPlot combined = new CombinedDomainXYPlot(new NumberAxis("seconds since start"));
 		combined.setGap(12);
 		long lastSecond = report.phases().get(report.phases().size() - 1).endMillis() / 1000;
-		for (String client : OutageHarness.CLIENTS) {
+		for (String client : report.phases().get(0).clients().keySet()) {
 			combined.add(plot(client, samples, report, lastSecond), 1);
 		}
-		// one legend for the four subplots, which share their series
+		// one legend for the subplots, which share their series
 		combined.setFixedLegendItems(((XYPlot) combined.getSubplots().get(0)).getLegendItems());
 		JFreeChart chart = new JFreeChart(null, new Font("SansSerif", Font.PLAIN, 12), combined, true);
 		chart.addSubtitle(new TextTitle("Requests per second by serving provider (left) and p99 latency (right, ms); "
 				+ "fault windows shaded"));
 		chart.setBackgroundPaint(Color.WHITE);
-		ChartUtils.saveChartAsPNG(file.toFile(), chart, 1400, 1100);
+		ChartUtils.saveChartAsPNG(file.toFile(), chart, 1400, 275 * combined.getSubplots().size());
 	}
 
 	private static XYPlot plot(String client, Collection<Sample> samples, Report report, long lastSecond) {

@@ -1,0 +1,122 @@
+package dev.resilientai.benchmarks.harness;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import dev.resilientai.benchmarks.harness.OutageHarness.Phase;
+import dev.resilientai.benchmarks.harness.OutageHarness.Sample;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The outage harness's comparison with a gateway: whether the Portkey lane ran (and if not,
+ * why), the gateway's version, config and RSS, per fault phase and lane the time until traffic
+ * left the failed primary, and the added latency per healthy call of each path.
+ *
+ * @param portkey "ran", or "skipped: " and the reason
+ * @param gatewayVersion the installed {@code @portkey-ai/gateway} version
+ * @param nodeVersion the {@code node} that ran it
+ * @param gatewayConfig the {@code x-portkey-config} the lane sent
+ * @param gatewayPeakRssMiB the gateway's peak RSS during the timeline and the latency turns
+ * @param trafficLeft per fault phase, per lane: when traffic left the primary
+ * @param hop added latency per healthy call
+ */
+public record PeerReport(String portkey, @Nullable String gatewayVersion, @Nullable String nodeVersion,
+		@Nullable String gatewayConfig, @Nullable Double gatewayPeakRssMiB, List<TrafficLeft> trafficLeft,
+		HopLatency hop) {
+
+	/** A lane's traffic has left the primary in a window when at most this share of its requests reached it. */
+	static final double LEFT_SHARE = 0.02;
+
+	static final long WINDOW_MILLIS = 1000;
+
+	static final long STEP_MILLIS = 100;
+
+	static PeerReport build(PortkeyLane portkey, List<Phase> phases, long start, List<Sample> samples,
+			Map<String, StubProvider> primaries, HopLatency hop) {
+		List<TrafficLeft> left = new ArrayList<>();
+		for (Phase phase : phases) {
+			if (phase.fault() == StubProvider.Mode.HEALTHY) {
+				continue;
+			}
+			Map<String, @Nullable Long> lanes = new LinkedHashMap<>();
+			for (String lane : primaries.keySet()) {
+				if (!lane.equals(OutageHarness.BASELINE)) {
+					lanes.put(lane, leftAfter(phase, start, Report.between(samples, lane, phase.startMillis(),
+							phase.endMillis()), primaries.get(lane)));
+				}
+			}
+			left.add(new TrafficLeft(phase.name(), lanes));
+		}
+		PortkeyGateway gateway = portkey.gateway();
+		return new PeerReport((portkey.skipped() != null) ? "skipped: " + portkey.skipped() : "ran",
+				(gateway != null) ? gateway.version() : null, (gateway != null) ? gateway.nodeVersion() : null,
+				portkey.running() ? portkey.config() : null,
+				(portkey.peakRssKiB() > 0) ? portkey.peakRssKiB() / 1024.0 : null, left, hop);
+	}
+
+	/**
+	 * The first 1 s window of the phase (on a 100 ms grid from its start) in which the lane
+	 * started requests and the primary received at most 2 % as many: from then on the lane's
+	 * traffic goes elsewhere. A lane whose callers are all stuck on the primary starts nothing,
+	 * so no window of theirs counts.
+	 */
+	private static @Nullable Long leftAfter(Phase phase, long start, List<Sample> samples, StubProvider primary) {
+		// shrunk timelines (the smoke test) get shorter windows
+		long window = Math.min(WINDOW_MILLIS, (phase.endMillis() - phase.startMillis()) / 2);
+		long step = Math.min(STEP_MILLIS, Math.max(1, window / 10));
+		for (long at = phase.startMillis(); at + window <= phase.endMillis(); at += step) {
+			long from = at;
+			long started = samples.stream()
+				.filter((s) -> s.startMillis() >= from && s.startMillis() < from + window)
+				.count();
+			if (started == 0) {
+				continue;
+			}
+			long toPrimary = primary.requestsBetween(start + from, start + from + window);
+			if (toPrimary <= LEFT_SHARE * started) {
+				return at - phase.startMillis();
+			}
+		}
+		return null;
+	}
+
+	String markdown() {
+		StringBuilder md = new StringBuilder();
+		md.append("\nPortkey lane: ").append(this.portkey);
+		if (this.gatewayVersion != null) {
+			md.append(String.format(Locale.ROOT, " (@portkey-ai/gateway %s on node %s; peak RSS %.1f MiB)",
+					this.gatewayVersion, this.nodeVersion,
+					(this.gatewayPeakRssMiB != null) ? this.gatewayPeakRssMiB : Double.NaN));
+		}
+		md.append("\n\n");
+		if (this.gatewayConfig != null) {
+			md.append("`x-portkey-config`: `").append(this.gatewayConfig).append("`\n\n");
+		}
+		if (!this.trafficLeft.isEmpty()) {
+			List<String> lanes = List.copyOf(this.trafficLeft.get(0).afterMillis().keySet());
+			md.append("Traffic left the failed primary after (first 1 s window with <= 2 % of the lane's requests to it):\n\n| phase | ")
+				.append(String.join(" | ", lanes))
+				.append(" |\n|---|")
+				.append("---:|".repeat(lanes.size()))
+				.append('\n');
+			for (TrafficLeft phase : this.trafficLeft) {
+				md.append("| ").append(phase.phase());
+				for (String lane : lanes) {
+					Long after = phase.afterMillis().get(lane);
+					md.append(" | ").append((after != null) ? after + " ms" : "never");
+				}
+				md.append(" |\n");
+			}
+		}
+		md.append(this.hop.markdown());
+		return md.toString();
+	}
+
+	/** One fault phase: per lane, when its traffic left the primary ({@code null}: never). */
+	public record TrafficLeft(String phase, Map<String, @Nullable Long> afterMillis) {
+	}
+
+}
