@@ -20,19 +20,19 @@ import org.jspecify.annotations.Nullable;
  * @param nodeVersion the {@code node} that ran it
  * @param gatewayConfig the {@code x-portkey-config} the lane sent
  * @param gatewayPeakRssMiB the gateway's peak RSS during the timeline and the latency turns
+ * @param gatewayCpuMillisPerCall the gateway's CPU time per call of the lane
  * @param trafficLeft per fault phase, per lane: when traffic left the primary
  * @param hop added latency per healthy call
  */
 public record PeerReport(String portkey, @Nullable String gatewayVersion, @Nullable String nodeVersion,
-		@Nullable String gatewayConfig, @Nullable Double gatewayPeakRssMiB, List<TrafficLeft> trafficLeft,
-		HopLatency hop) {
+		@Nullable String gatewayConfig, @Nullable Double gatewayPeakRssMiB, @Nullable Double gatewayCpuMillisPerCall,
+		List<TrafficLeft> trafficLeft, HopLatency hop) {
 
 	/** A lane's traffic has left the primary in a window when at most this share of its requests reached it. */
 	static final double LEFT_SHARE = 0.02;
 
-	static final long WINDOW_MILLIS = 1000;
-
-	static final long STEP_MILLIS = 100;
+	/** ... over at least this many of its requests, so that a phase's last moments prove nothing. */
+	static final int MIN_REQUESTS = 50;
 
 	static PeerReport build(PortkeyLane portkey, List<Phase> phases, long start, List<Sample> samples,
 			Map<String, StubProvider> primaries, HopLatency hop) {
@@ -54,42 +54,56 @@ public record PeerReport(String portkey, @Nullable String gatewayVersion, @Nulla
 		return new PeerReport((portkey.skipped() != null) ? "skipped: " + portkey.skipped() : "ran",
 				(gateway != null) ? gateway.version() : null, (gateway != null) ? gateway.nodeVersion() : null,
 				portkey.running() ? portkey.config() : null,
-				(portkey.peakRssKiB() > 0) ? portkey.peakRssKiB() / 1024.0 : null, left, hop);
+				(portkey.peakRssKiB() > 0) ? portkey.peakRssKiB() / 1024.0 : null,
+				(portkey.cpuMillisPerCall() >= 0) ? portkey.cpuMillisPerCall() : null, left, hop);
 	}
 
 	/**
-	 * The first 1 s window of the phase (on a 100 ms grid from its start) in which the lane
-	 * started requests and the primary received at most 2 % as many: from then on the lane's
-	 * traffic goes elsewhere. A lane whose callers are all stuck on the primary starts nothing,
-	 * so no window of theirs counts.
+	 * When the lane stopped sending the failed primary its traffic: the earliest moment of the
+	 * phase (its start, or just after a request reached the primary) from which the primary
+	 * received at most 2 % as many requests as the lane started until the phase's end (and the
+	 * lane started at least 50). A lane
+	 * that keeps trying the primary first, or whose callers are all stuck on it, never gets
+	 * there.
 	 */
 	private static @Nullable Long leftAfter(Phase phase, long start, List<Sample> samples, StubProvider primary) {
-		// shrunk timelines (the smoke test) get shorter windows
-		long window = Math.min(WINDOW_MILLIS, (phase.endMillis() - phase.startMillis()) / 2);
-		long step = Math.min(STEP_MILLIS, Math.max(1, window / 10));
-		for (long at = phase.startMillis(); at + window <= phase.endMillis(); at += step) {
-			long from = at;
-			long started = samples.stream()
-				.filter((s) -> s.startMillis() >= from && s.startMillis() < from + window)
-				.count();
-			if (started == 0) {
-				continue;
-			}
-			long toPrimary = primary.requestsBetween(start + from, start + from + window);
-			if (toPrimary <= LEFT_SHARE * started) {
-				return at - phase.startMillis();
+		List<Long> arrivals = primary.arrivalsBetween(start + phase.startMillis(), start + phase.endMillis());
+		long[] started = samples.stream().mapToLong(Sample::startMillis).sorted().toArray();
+		for (int i = 0; i <= arrivals.size(); i++) {
+			// from the phase's start (i = 0), or from just after the i-th arrival on
+			long from = (i == 0) ? phase.startMillis() : arrivals.get(i - 1) - start + 1;
+			int later = arrivals.size() - i;
+			int startedFrom = started.length - lowerBound(started, from);
+			if (startedFrom >= MIN_REQUESTS && later <= LEFT_SHARE * startedFrom) {
+				return from - phase.startMillis();
 			}
 		}
 		return null;
+	}
+
+	private static int lowerBound(long[] sorted, long value) {
+		int low = 0;
+		int high = sorted.length;
+		while (low < high) {
+			int mid = (low + high) >>> 1;
+			if (sorted[mid] < value) {
+				low = mid + 1;
+			}
+			else {
+				high = mid;
+			}
+		}
+		return low;
 	}
 
 	String markdown() {
 		StringBuilder md = new StringBuilder();
 		md.append("\nPortkey lane: ").append(this.portkey);
 		if (this.gatewayVersion != null) {
-			md.append(String.format(Locale.ROOT, " (@portkey-ai/gateway %s on node %s; peak RSS %.1f MiB)",
-					this.gatewayVersion, this.nodeVersion,
-					(this.gatewayPeakRssMiB != null) ? this.gatewayPeakRssMiB : Double.NaN));
+			md.append(String.format(Locale.ROOT,
+					" (@portkey-ai/gateway %s on node %s; peak RSS %.1f MiB; CPU %.2f ms per call)", this.gatewayVersion,
+					this.nodeVersion, (this.gatewayPeakRssMiB != null) ? this.gatewayPeakRssMiB : Double.NaN,
+					(this.gatewayCpuMillisPerCall != null) ? this.gatewayCpuMillisPerCall : Double.NaN));
 		}
 		md.append("\n\n");
 		if (this.gatewayConfig != null) {
@@ -97,7 +111,8 @@ public record PeerReport(String portkey, @Nullable String gatewayVersion, @Nulla
 		}
 		if (!this.trafficLeft.isEmpty()) {
 			List<String> lanes = List.copyOf(this.trafficLeft.get(0).afterMillis().keySet());
-			md.append("Traffic left the failed primary after (first 1 s window with <= 2 % of the lane's requests to it):\n\n| phase | ")
+			md.append("Traffic left the failed primary after (from then to the phase's end, at most 2 % as many requests "
+					+ "reached it as the lane started, over at least 50):\n\n| phase | ")
 				.append(String.join(" | ", lanes))
 				.append(" |\n|---|")
 				.append("---:|".repeat(lanes.size()))

@@ -29,9 +29,15 @@ final class PortkeyLane implements AutoCloseable {
 
 	private final AtomicLong peakRssKiB = new AtomicLong(-1);
 
+	private final AtomicLong calls = new AtomicLong();
+
+	private final long cpuAtStart;
+
 	private final @Nullable Thread sampler;
 
 	private volatile boolean closed;
+
+	private volatile double cpuMillisPerCallAtClose = -1;
 
 	private PortkeyLane(String skipped) {
 		this.gateway = null;
@@ -41,6 +47,7 @@ final class PortkeyLane implements AutoCloseable {
 			throw new IllegalStateException("Portkey lane skipped: " + skipped);
 		};
 		this.sampler = null;
+		this.cpuAtStart = -1;
 	}
 
 	private PortkeyLane(PortkeyGateway gateway, StubProvider primary, StubProvider secondary) {
@@ -56,7 +63,11 @@ final class PortkeyLane implements AutoCloseable {
 				.build())
 			.build();
 		ChatClient chat = ChatClient.create(model);
-		this.client = () -> chat.prompt().user("hi").call().content();
+		this.client = () -> {
+			this.calls.incrementAndGet();
+			return chat.prompt().user("hi").call().content();
+		};
+		this.cpuAtStart = ProcMemory.cpuMillis(gateway.pid());
 		this.sampler = new Thread(this::sample, "portkey-rss");
 		this.sampler.setDaemon(true);
 		this.sampler.start();
@@ -114,6 +125,23 @@ final class PortkeyLane implements AutoCloseable {
 		return this.peakRssKiB.get();
 	}
 
+	/**
+	 * The gateway's CPU time per call of the lane since it started listening (warm-up, timeline
+	 * and latency turns).
+	 * @return milliseconds per call, or -1
+	 */
+	double cpuMillisPerCall() {
+		PortkeyGateway running = this.gateway;
+		long calls = this.calls.get();
+		if (this.closed) {
+			return this.cpuMillisPerCallAtClose;
+		}
+		if (running == null || calls == 0 || this.cpuAtStart < 0) {
+			return -1;
+		}
+		return (ProcMemory.cpuMillis(running.pid()) - this.cpuAtStart) / (double) calls;
+	}
+
 	private void sample() {
 		PortkeyGateway sampled = this.gateway;
 		while (!this.closed && sampled != null) {
@@ -130,6 +158,7 @@ final class PortkeyLane implements AutoCloseable {
 
 	@Override
 	public void close() {
+		this.cpuMillisPerCallAtClose = cpuMillisPerCall();
 		this.closed = true;
 		if (this.sampler != null) {
 			this.sampler.interrupt();

@@ -6,7 +6,7 @@ import java.nio.file.Path;
 
 /**
  * A process's memory as Linux reports it in {@code /proc/<pid>/status}: {@code VmRSS} (resident
- * now) and {@code VmHWM} (the resident peak since the process started).
+ * now) and {@code VmHWM} (the resident peak since the process started); and its CPU time.
  */
 final class ProcMemory {
 
@@ -29,6 +29,23 @@ final class ProcMemory {
 	 */
 	static long peakRssKiB(long pid) {
 		return field(pid, "VmHWM:");
+	}
+
+	/**
+	 * CPU time the process has used, user and system, from {@code /proc/<pid>/stat}.
+	 * @param pid the process
+	 * @return milliseconds (at the usual 100 clock ticks per second), or -1
+	 */
+	static long cpuMillis(long pid) {
+		try {
+			String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+			// the fields after the command name, which is in parentheses and may hold spaces
+			String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+			return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * 10;
+		}
+		catch (IOException | RuntimeException ex) {
+			return -1;
+		}
 	}
 
 	private static long field(long pid, String name) {
