@@ -31,8 +31,12 @@ public record PeerReport(String portkey, @Nullable String gatewayVersion, @Nulla
 	/** A lane's traffic has left the primary in a window when at most this share of its requests reached it. */
 	static final double LEFT_SHARE = 0.02;
 
-	/** ... over at least this many of its requests, so that a phase's last moments prove nothing. */
-	static final int MIN_REQUESTS = 50;
+	/** ... in every window in which the lane started at least this many requests. */
+	static final int MIN_REQUESTS = 5;
+
+	static final long WINDOW_MILLIS = 500;
+
+	static final long STEP_MILLIS = 10;
 
 	static PeerReport build(PortkeyLane portkey, List<Phase> phases, long start, List<Sample> samples,
 			Map<String, StubProvider> primaries, HopLatency hop) {
@@ -59,26 +63,33 @@ public record PeerReport(String portkey, @Nullable String gatewayVersion, @Nulla
 	}
 
 	/**
-	 * When the lane stopped sending the failed primary its traffic: the earliest moment of the
-	 * phase (its start, or just after a request reached the primary) from which the primary
-	 * received at most 2 % as many requests as the lane started until the phase's end (and the
-	 * lane started at least 50). A lane
-	 * that keeps trying the primary first, or whose callers are all stuck on it, never gets
-	 * there.
+	 * When the lane's traffic left the failed primary: the earliest moment of the phase from
+	 * which, in every 500 ms window (on a 10 ms grid) until the phase's end, the lane started at
+	 * least 5 requests and at most 2 % as many reached the primary. A window in which the
+	 * lane's callers are all stuck on the primary starts nothing, so it does not count as left;
+	 * a lane that tries the primary first on every request never gets there.
 	 */
 	private static @Nullable Long leftAfter(Phase phase, long start, List<Sample> samples, StubProvider primary) {
-		List<Long> arrivals = primary.arrivalsBetween(start + phase.startMillis(), start + phase.endMillis());
+		long[] arrivals = primary.arrivalsBetween(start + phase.startMillis(), start + phase.endMillis())
+			.stream()
+			.mapToLong((t) -> t - start)
+			.toArray();
 		long[] started = samples.stream().mapToLong(Sample::startMillis).sorted().toArray();
-		for (int i = 0; i <= arrivals.size(); i++) {
-			// from the phase's start (i = 0), or from just after the i-th arrival on
-			long from = (i == 0) ? phase.startMillis() : arrivals.get(i - 1) - start + 1;
-			int later = arrivals.size() - i;
-			int startedFrom = started.length - lowerBound(started, from);
-			if (startedFrom >= MIN_REQUESTS && later <= LEFT_SHARE * startedFrom) {
-				return from - phase.startMillis();
+		// shrunk timelines (the smoke test) get shorter windows
+		long window = Math.min(WINDOW_MILLIS, (phase.endMillis() - phase.startMillis()) / 4);
+		long lastBad = Long.MIN_VALUE;
+		for (long at = phase.startMillis(); at + window <= phase.endMillis(); at += STEP_MILLIS) {
+			int lane = lowerBound(started, at + window) - lowerBound(started, at);
+			int toPrimary = lowerBound(arrivals, at + window) - lowerBound(arrivals, at);
+			if (lane < MIN_REQUESTS || toPrimary > LEFT_SHARE * lane) {
+				lastBad = at;
 			}
 		}
-		return null;
+		if (lastBad == Long.MIN_VALUE) {
+			return 0L;
+		}
+		long left = lastBad + STEP_MILLIS;
+		return (left + window <= phase.endMillis()) ? left - phase.startMillis() : null;
 	}
 
 	private static int lowerBound(long[] sorted, long value) {
@@ -111,8 +122,8 @@ public record PeerReport(String portkey, @Nullable String gatewayVersion, @Nulla
 		}
 		if (!this.trafficLeft.isEmpty()) {
 			List<String> lanes = List.copyOf(this.trafficLeft.get(0).afterMillis().keySet());
-			md.append("Traffic left the failed primary after (from then to the phase's end, at most 2 % as many requests "
-					+ "reached it as the lane started, over at least 50):\n\n| phase | ")
+			md.append("Traffic left the failed primary after (from then to the phase's end, in every 500 ms window the "
+					+ "lane started at least 5 requests and at most 2 % as many reached the primary):\n\n| phase | ")
 				.append(String.join(" | ", lanes))
 				.append(" |\n|---|")
 				.append("---:|".repeat(lanes.size()))
