@@ -65,7 +65,8 @@ public record PeerReport(String portkey, @Nullable String gatewayVersion, @Nulla
 	/**
 	 * When the lane's traffic left the failed primary: the earliest moment of the phase from
 	 * which, in every 500 ms window (on a 10 ms grid) until the phase's end, the lane started at
-	 * least 5 requests and at most 2 % as many reached the primary. A window in which the
+	 * least 5 requests and at most 2 % as many reached the primary, and that for at least the last
+	 * 2 s of the phase (four windows). A window in which the
 	 * lane's callers are all stuck on the primary starts nothing, so it does not count as left;
 	 * a lane that tries the primary first on every request never gets there.
 	 */
@@ -89,7 +90,9 @@ public record PeerReport(String portkey, @Nullable String gatewayVersion, @Nulla
 			return 0L;
 		}
 		long left = lastBad + STEP_MILLIS;
-		return (left + window <= phase.endMillis()) ? left - phase.startMillis() : null;
+		// left for good: for at least four windows before the phase's end (a lane whose last
+		// stuck requests drain in the phase's tail has not left)
+		return (left + 4 * window <= phase.endMillis()) ? left - phase.startMillis() : null;
 	}
 
 	private static int lowerBound(long[] sorted, long value) {
