@@ -12,7 +12,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Keeps the outage harness working: the whole timeline, shrunk to a few seconds, with fewer
- * callers. The full run's figures are in docs/benchmarks.md.
+ * callers, the Portkey lane included where node and the gateway are installed. The full run's
+ * figures are in docs/benchmarks.md.
  */
 class OutageHarnessSmokeTests {
 
@@ -26,6 +27,21 @@ class OutageHarnessSmokeTests {
 		assertThat(report.phases()).hasSize(9);
 		assertThat(report.phases().get(1).clients().get("ResilientChatClient").requests()).isPositive();
 		assertThat(report.stubCapacityPerSecond()).isPositive();
+		assertThat(report.peers().hop().clients()).containsKeys("secondary direct", "ResilientChatClient");
+		// the Portkey lane runs where node and the gateway (benchmarks/install-portkey.sh) are
+		// installed, and is skipped, saying why, where they are not (PortkeyLaneTests is then
+		// reported as skipped too)
+		System.out.println("Portkey lane: " + report.peers().portkey());
+		if (report.peers().portkey().equals("ran")) {
+			assertThat(report.phases().get(1).clients().get("Portkey gateway").requests()).isPositive();
+			assertThat(report.peers().hop().clients()).containsKey("Portkey gateway");
+			assertThat(report.peers().gatewayVersion()).isNotBlank();
+		}
+		else {
+			assertThat(report.peers().portkey()).startsWith("skipped: ");
+			assertThat(report.phases().get(1).clients()).doesNotContainKey("Portkey gateway");
+			assertThat(Files.readString(out.resolve("outage.md"))).contains("Portkey lane: skipped");
+		}
 	}
 
 }

@@ -43,8 +43,12 @@ import org.springframework.ai.openai.OpenAiChatOptions;
  * Plays a scripted outage timeline against three clients side by side, each with its own
  * primary and secondary stub provider on loopback, under a bounded closed-loop load: Spring
  * AI's plain {@code ChatClient} on the primary with Spring AI's default retries, the
- * try/catch fallback users write today, and {@code ResilientChatClient}. A fourth client calls
- * an always-healthy secondary directly: the secondary's own latency. Reports success, latency,
+ * try/catch fallback users write today, {@code ResilientChatClient}, and Spring AI's plain
+ * {@code ChatClient} through Portkey's open-source gateway with a fallback config
+ * ({@link PortkeyLane}; skipped, saying why, where {@code node} or the gateway is missing). A
+ * last client calls an always-healthy secondary directly: the secondary's own latency. After
+ * the timeline, every provider healthy, {@link HopLatency} measures what each path adds to a
+ * call. Reports success, latency,
  * requests to the failed primary, time to breaker open and time to traffic back, per client
  * and phase, as JSON, a markdown table and a PNG timeline.
  *
@@ -60,9 +64,11 @@ public final class OutageHarness {
 
 	static final String RESILIENT = "ResilientChatClient";
 
+	static final String PORTKEY = "Portkey gateway";
+
 	static final String BASELINE = "secondary direct";
 
-	static final List<String> CLIENTS = List.of(PLAIN, TRY_CATCH, RESILIENT, BASELINE);
+	static final List<String> CLIENTS = List.of(PLAIN, TRY_CATCH, RESILIENT, PORTKEY, BASELINE);
 
 	private OutageHarness() {
 	}
@@ -108,6 +114,12 @@ public final class OutageHarness {
 			primaries.put(client, new StubProvider("primary", 5, flapMillis));
 			secondaries.put(client, new StubProvider("secondary", 5, flapMillis));
 		}
+		PortkeyLane portkey = PortkeyLane.startOrSkip(primaries.get(PORTKEY), secondaries.get(PORTKEY));
+		if (!portkey.running()) {
+			primaries.remove(PORTKEY).close();
+			secondaries.remove(PORTKEY).close();
+		}
+		List<String> lanes = List.copyOf(primaries.keySet());
 		double stubCapacity = measureCapacity(secondaries.get(BASELINE), scale);
 		// the starter's default open wait: 1 s, doubling with each failed probe up to 5 s
 		FailoverExecutor executor = resilientExecutor(primaries.get(RESILIENT), secondaries.get(RESILIENT), null);
@@ -122,6 +134,9 @@ public final class OutageHarness {
 				}
 			});
 		Map<String, Supplier<String>> clients = clients(primaries, secondaries, executor);
+		if (portkey.running()) {
+			clients.put(PORTKEY, portkey.client());
+		}
 		warmUp(clients, scale);
 		executor.getProviders().forEach((provider) -> provider.getCircuitBreaker().reset());
 		breakerOpenedAt.clear();
@@ -131,8 +146,8 @@ public final class OutageHarness {
 		long end = start + phases.get(phases.size() - 1).endMillis();
 		ConcurrentLinkedQueue<Sample> samples = new ConcurrentLinkedQueue<>();
 		List<Caller> allCallers = new ArrayList<>();
-		CountDownLatch done = new CountDownLatch(CLIENTS.size() * callers);
-		for (String client : CLIENTS) {
+		CountDownLatch done = new CountDownLatch(lanes.size() * callers);
+		for (String client : lanes) {
 			for (int i = 0; i < callers; i++) {
 				Caller caller = new Caller(client, clients.get(client), start, end, samples, done);
 				allCallers.add(caller);
@@ -143,8 +158,10 @@ public final class OutageHarness {
 		}
 		for (Phase phase : phases) {
 			sleepUntil(start + phase.startMillis());
-			for (String client : List.of(PLAIN, TRY_CATCH, RESILIENT)) {
-				primaries.get(client).mode(phase.fault());
+			for (String client : lanes) {
+				if (!client.equals(BASELINE)) {
+					primaries.get(client).mode(phase.fault());
+				}
 			}
 		}
 		sleepUntil(end);
@@ -158,12 +175,22 @@ public final class OutageHarness {
 				samples.add(new Sample(caller.client, since - start, stopped - since, false, "unfinished"));
 			}
 		}
+		// every primary is healthy again (the timeline ends with a recovery): what each path adds
+		executor.getProviders().forEach((provider) -> provider.getCircuitBreaker().reset());
+		Map<String, Supplier<String>> paths = new LinkedHashMap<>();
+		paths.put(BASELINE, clients.get(BASELINE));
+		paths.put(RESILIENT, clients.get(RESILIENT));
+		if (portkey.running()) {
+			paths.put(PORTKEY, clients.get(PORTKEY));
+		}
+		HopLatency hop = HopLatency.measure(paths, BASELINE, callers, scale);
+		portkey.close();
 		primaries.values().forEach(StubProvider::close);
 		secondaries.values().forEach(StubProvider::close);
 		executor.close();
 
 		Report report = Report.build(phases, start, List.copyOf(samples), primaries, breakerOpenedAt, stubCapacity,
-				callers, scale);
+				callers, scale, PeerReport.build(portkey, phases, start, List.copyOf(samples), primaries, hop));
 		Files.createDirectories(out);
 		JsonMapper json = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
 		Files.writeString(out.resolve("outage.json"), json.writeValueAsString(report));

@@ -17,15 +17,15 @@ import org.jspecify.annotations.Nullable;
  * machine's.
  */
 public record Report(Machine machine, double scale, int callersPerClient, double stubCapacityPerSecond,
-		double peakRequestsPerSecond, List<PhaseReport> phases, Targets targets) {
+		double peakRequestsPerSecond, List<PhaseReport> phases, Targets targets, PeerReport peers) {
 
 	static Report build(List<Phase> phases, long start, List<Sample> samples, Map<String, StubProvider> primaries,
-			List<Long> breakerOpenedAt, double stubCapacity, int callers, double scale) {
+			List<Long> breakerOpenedAt, double stubCapacity, int callers, double scale, PeerReport peers) {
 		List<PhaseReport> reports = new ArrayList<>();
 		for (Phase phase : phases) {
 			Map<String, ClientStats> clients = new LinkedHashMap<>();
 			Map<String, Long> trafficBack = new LinkedHashMap<>();
-			for (String client : OutageHarness.CLIENTS) {
+			for (String client : primaries.keySet()) {
 				List<Sample> in = between(samples, client, phase.startMillis(), phase.endMillis());
 				long primaryRequests = primaries.get(client)
 					.requestsBetween(start + phase.startMillis(), start + phase.endMillis());
@@ -61,7 +61,7 @@ public record Report(Machine machine, double scale, int callersPerClient, double
 		}
 		return new Report(new Machine(Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
 				System.getProperty("os.name") + " " + System.getProperty("os.arch")), scale, callers, stubCapacity,
-				peakRate(samples), reports, Targets.of(phases, start, samples, primaries, breakerOpenedAt, reports));
+				peakRate(samples), reports, Targets.of(phases, start, samples, primaries, breakerOpenedAt, reports), peers);
 	}
 
 	static List<Sample> between(List<Sample> samples, String client, long from, long to) {
@@ -107,7 +107,9 @@ public record Report(Machine machine, double scale, int callersPerClient, double
 			.append(Math.round(this.stubCapacityPerSecond))
 			.append(" req/s per stub; peak load of the run ")
 			.append(Math.round(this.peakRequestsPerSecond))
-			.append(" req/s over all 8 stubs.\n\n");
+			.append(" req/s over all ")
+			.append(this.phases.get(0).clients().size() * 2)
+			.append(" stubs.\n\n");
 		md.append("| phase | client | requests | success | p50 ms | p99 ms | max ms | requests to primary per request |\n");
 		md.append("|---|---|---:|---:|---:|---:|---:|---:|\n");
 		for (PhaseReport phase : this.phases) {
@@ -119,7 +121,8 @@ public record Report(Machine machine, double scale, int callersPerClient, double
 								: String.format(Locale.ROOT, "%.2f", stats.primaryRequestsPerRequest())));
 			}
 		}
-		md.append("\n| phase | ResilientChatClient breaker open after | ResilientChatClient callers delayed by probes (≥ 900 ms once open) | traffic back to the primary after (plain / try-catch / resilient) |\n|---|---:|---:|---|\n");
+		md.append("\n| phase | ResilientChatClient breaker open after | ResilientChatClient callers delayed by probes (≥ 900 ms once open) | traffic back to the primary after ("
+				+ String.join(" / ", this.phases.get(0).trafficBackAfterMillis().keySet()) + ") |\n|---|---:|---:|---|\n");
 		for (PhaseReport phase : this.phases) {
 			md.append("| ")
 				.append(phase.phase())
@@ -137,6 +140,7 @@ public record Report(Machine machine, double scale, int callersPerClient, double
 				.append(" |\n");
 		}
 		md.append("\nResilientChatClient targets:\n\n").append(this.targets.markdown());
+		md.append(this.peers.markdown());
 		return md.toString();
 	}
 

@@ -101,6 +101,16 @@ final class StubProvider implements AutoCloseable {
 		return this.arrivals.stream().filter((t) -> t >= fromMillis && t < toMillis).count();
 	}
 
+	/**
+	 * The arrival times of the requests in a window, in order.
+	 * @param fromMillis the window's start, epoch millis
+	 * @param toMillis the window's end (exclusive)
+	 * @return epoch millis, sorted
+	 */
+	java.util.List<Long> arrivalsBetween(long fromMillis, long toMillis) {
+		return this.arrivals.stream().filter((t) -> t >= fromMillis && t < toMillis).sorted().toList();
+	}
+
 	private void handle(HttpExchange exchange) throws IOException {
 		try (exchange) {
 			exchange.getRequestBody().readAllBytes();

@@ -48,10 +48,11 @@ final class TimelineChart {
 			.filter((phase) -> !phase.fault().equals("healthy"))
 			.map((phase) -> new Shade(phase.phase(), phase.startMillis(), phase.endMillis()))
 			.toList();
-		write(OutageHarness.CLIENTS, shades, report.phases().get(report.phases().size() - 1).endMillis(), samples,
-				Map.of(), "Requests per second by serving provider (left) and p99 latency (right, ms); "
-						+ "fault windows shaded",
-				file, 1100);
+		// the clients of the run: the Portkey lane's too when it ran
+		List<String> clients = List.copyOf(report.phases().get(0).clients().keySet());
+		write(clients, shades, report.phases().get(report.phases().size() - 1).endMillis(), samples, Map.of(),
+				"Requests per second by serving provider (left) and p99 latency (right, ms); fault windows shaded",
+				file, 275 * clients.size());
 	}
 
 	/**
