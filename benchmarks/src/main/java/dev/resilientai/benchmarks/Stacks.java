@@ -7,7 +7,6 @@ import java.util.Set;
 
 import dev.resilientai.ResilientChatClient;
 import dev.resilientai.client.DefaultResilientChatClient;
-import dev.resilientai.client.RoutingAdvisor;
 import dev.resilientai.failover.ErrorClassifier;
 import dev.resilientai.failover.FailoverChatModel;
 import dev.resilientai.failover.FailoverExecutor;
@@ -68,10 +67,8 @@ final class Stacks {
 		FailoverExecutor executor = new FailoverExecutor(providers, FailoverSettings.of(Duration.ofSeconds(60)),
 				new ErrorClassifier(), policy, (record) -> {
 				}, null, Clock.systemUTC());
-		ChatClient delegate = ChatClient.builder(new FailoverChatModel(executor).routedView())
-			.defaultAdvisors(RoutingAdvisor.beforeModel())
-			.build();
-		return new Resilient(new DefaultResilientChatClient(delegate), executor);
+		ChatClient delegate = ChatClient.builder(new FailoverChatModel(executor).routedView()).build();
+		return new Resilient(DefaultResilientChatClient.overRoutedView(delegate), executor);
 	}
 
 	record Resilient(ResilientChatClient client, FailoverExecutor executor) implements AutoCloseable {

@@ -21,6 +21,8 @@ class BenchmarksSmokeTests {
 	void everyBenchmarkRuns() throws Exception {
 		Options options = new OptionsBuilder().include(OverheadBenchmark.class.getSimpleName())
 			.include(StreamBenchmark.class.getSimpleName())
+			.include(RuntimeBenchmark.class.getSimpleName())
+			.include(RuntimeScalingBenchmark.class.getSimpleName())
 			.forks(0)
 			.warmupIterations(0)
 			.measurementIterations(1)
@@ -29,7 +31,8 @@ class BenchmarksSmokeTests {
 
 		Collection<RunResult> results = new Runner(options).run();
 
-		assertThat(results).hasSize(8)
+		// 4 + 4 hand-built, 3 clients x 2 runtimes, 2 clients x 4 thread counts
+		assertThat(results).hasSize(22)
 			.allSatisfy((result) -> assertThat(result.getPrimaryResult().getScore()).isPositive());
 	}
 

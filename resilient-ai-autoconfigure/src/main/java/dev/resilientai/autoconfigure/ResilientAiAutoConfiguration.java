@@ -221,20 +221,27 @@ public final class ResilientAiAutoConfiguration {
 			ObjectProvider<AdvisorObservationConvention> advisorObservationConvention,
 			ObjectProvider<ToolCallingAdvisor.Builder<?>> toolCallingAdvisorBuilder,
 			ObjectProvider<ChatClientCustomizer> customizers) {
-		// the ResilientChatClient always carries the routing advisor: its prompts start out routed
+		// the ResilientChatClient's prompts start out routed (the routed view's options)
+		ToolCallingAdvisor.Builder<?> toolCalling = toolCallingAdvisorBuilder.getIfAvailable();
 		ChatClient.Builder builder = ChatClient.builder(resilientAiChatModel.routedView(),
 				observationRegistry.getIfUnique(() -> ObservationRegistry.NOOP),
 				chatClientObservationConvention.getIfUnique(), advisorObservationConvention.getIfUnique(),
-				toolCallingAdvisorBuilder.getIfAvailable());
+				toolCalling);
 		// The routing advisor is added here, not by the customizer, so that replacing the
 		// customizer never leaves the ResilientChatClient without it.
 		customizers.orderedStream()
 			.filter((customizer) -> !(customizer instanceof RoutingChatClientCustomizer))
 			.forEach((customizer) -> customizer.customize(builder));
-		// the classes a request names are current from its entry (DefaultResilientChatClient);
-		// the advisor just before the model reads the params into the prompt's options
-		builder.defaultAdvisors(RoutingAdvisor.beforeModel());
-		return new DefaultResilientChatClient(builder.build());
+		// The classes a request names are current from its entry (DefaultResilientChatClient);
+		// the advisor just before the model reads the params into the prompt's options. It
+		// joins the requests that have advisors or a data-class param; with a tool-calling
+		// advisor of the application's own, which Spring AI adds to every request, it is on
+		// every request.
+		if (toolCalling != null && toolCalling.getClass() != ToolCallingAdvisor.Builder.class) {
+			builder.defaultAdvisors(RoutingAdvisor.beforeModel());
+			return new DefaultResilientChatClient(builder.build());
+		}
+		return DefaultResilientChatClient.overRoutedView(builder.build());
 	}
 
 	private static final List<String> PROMPT_LOGGING_PROPERTIES = List.of("spring.ai.chat.observations.log-prompt",

@@ -12,6 +12,7 @@ import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 
 import org.springframework.ai.chat.client.ChatClient;
+import org.springframework.ai.chat.client.DefaultChatClient;
 import org.springframework.ai.chat.client.ChatClientResponse;
 import org.springframework.ai.chat.client.ResponseEntity;
 import org.springframework.ai.chat.client.advisor.api.Advisor;
@@ -33,10 +34,19 @@ import org.springframework.util.Assert;
  */
 public class DefaultResilientChatClient implements ResilientChatClient {
 
+	/** One instance for every request it joins: it holds no state. */
+	private static final RoutingAdvisor BEFORE_MODEL = RoutingAdvisor.beforeModel();
+
 	private final ChatClient delegate;
 
 	/** The client's default classes: every request starts from them. */
 	private final RoutingContext defaults;
+
+	/**
+	 * Whether the routing advisor joins the requests that need it, the delegate carrying
+	 * none of its own (see {@link #overRoutedView(ChatClient)}).
+	 */
+	private final boolean joinsRoutingAdvisor;
 
 	/**
 	 * Create a client that delegates to a {@code ChatClient} built over the failover model
@@ -46,28 +56,46 @@ public class DefaultResilientChatClient implements ResilientChatClient {
 	 * @param delegate the delegate client
 	 */
 	public DefaultResilientChatClient(ChatClient delegate) {
-		this(delegate, RoutingContext.DEFAULT);
+		this(delegate, RoutingContext.DEFAULT, false);
 	}
 
-	private DefaultResilientChatClient(ChatClient delegate, RoutingContext defaults) {
+	private DefaultResilientChatClient(ChatClient delegate, RoutingContext defaults, boolean joinsRoutingAdvisor) {
 		Assert.notNull(delegate, "'delegate' must not be null");
 		this.delegate = delegate;
 		this.defaults = defaults;
+		this.joinsRoutingAdvisor = joinsRoutingAdvisor;
+	}
+
+	/**
+	 * Create a client that delegates to a {@code ChatClient} built over
+	 * {@link dev.resilientai.failover.FailoverChatModel#routedView()} with no routing advisor
+	 * among its default advisors. The classes named on a request are current from its entry,
+	 * so its prompt's options carry them from the start; {@link RoutingAdvisor#beforeModel()}
+	 * joins each request that has advisors, which could name a class in the request context
+	 * on the way to the model, or a data-class advisor param, and stays out of the others,
+	 * where it would change nothing (the cost of one more advisor in Spring AI's chain: its
+	 * ordering, and an observation when observations are on).
+	 * @param delegate the delegate client
+	 * @return the client
+	 */
+	public static DefaultResilientChatClient overRoutedView(ChatClient delegate) {
+		return new DefaultResilientChatClient(delegate, RoutingContext.DEFAULT, true);
 	}
 
 	@Override
 	public RequestSpec prompt() {
-		return new DefaultRequestSpec(this.delegate.prompt(), this.defaults);
+		return new DefaultRequestSpec(this.delegate.prompt(), this.defaults, this.joinsRoutingAdvisor);
 	}
 
 	@Override
 	public RequestSpec prompt(String content) {
-		return new DefaultRequestSpec(this.delegate.prompt(content), this.defaults);
+		return new DefaultRequestSpec(this.delegate.prompt(content), this.defaults, this.joinsRoutingAdvisor);
 	}
 
 	@Override
 	public RequestSpec prompt(Prompt prompt) {
-		DefaultRequestSpec spec = new DefaultRequestSpec(this.delegate.prompt(prompt), this.defaults);
+		DefaultRequestSpec spec = new DefaultRequestSpec(this.delegate.prompt(prompt), this.defaults,
+				this.joinsRoutingAdvisor);
 		if (prompt.getOptions() instanceof FailoverChatOptions options) {
 			options.getDataClasses().forEach(spec::named);
 		}
@@ -76,7 +104,36 @@ public class DefaultResilientChatClient implements ResilientChatClient {
 
 	@Override
 	public Builder mutate() {
-		return new DefaultBuilder(this.delegate.mutate(), this.defaults);
+		return new DefaultBuilder(this.delegate.mutate(), this.defaults, this.joinsRoutingAdvisor);
+	}
+
+	/**
+	 * Whether a request needs the routing advisor before its model call: unless it is
+	 * Spring AI's own request spec with no advisor (the tool-calling advisor Spring AI adds
+	 * at the call is its own) and no data-class advisor param other than one of the classes
+	 * current from its entry, nothing can name a class on the way to the model that its entry
+	 * did not make current.
+	 * @param spec the request
+	 * @param named the classes current from the request's entry
+	 */
+	static boolean needsRoutingAdvisor(ChatClientRequestSpec spec, RoutingContext named) {
+		if (!(spec instanceof DefaultChatClient.DefaultChatClientRequestSpec request)) {
+			return true;
+		}
+		List<Advisor> advisors = request.getAdvisors();
+		for (Advisor advisor : advisors) {
+			if (advisor instanceof RoutingAdvisor) {
+				// joined already (call() or stream() again on the same spec), or the delegate's own
+				return false;
+			}
+		}
+		if (!advisors.isEmpty()) {
+			return true;
+		}
+		Object param = request.getAdvisorParams().get(DATA_CLASS);
+		// a param set where it was not noted (a customizer of the raw builder), or not a
+		// class name at all (the advisor refuses it)
+		return param != null && !named.dataClasses().contains(param);
 	}
 
 	static final class DefaultRequestSpec implements RequestSpec {
@@ -86,9 +143,18 @@ public class DefaultResilientChatClient implements ResilientChatClient {
 		/** The classes named on this spec: current while the request runs, from its entry. */
 		private RoutingContext routing;
 
-		DefaultRequestSpec(ChatClientRequestSpec delegate, RoutingContext defaults) {
+		private final boolean joinsRoutingAdvisor;
+
+		DefaultRequestSpec(ChatClientRequestSpec delegate, RoutingContext defaults, boolean joinsRoutingAdvisor) {
 			this.delegate = delegate;
 			this.routing = defaults;
+			this.joinsRoutingAdvisor = joinsRoutingAdvisor;
+		}
+
+		private void joinRoutingAdvisorIfNeeded() {
+			if (this.joinsRoutingAdvisor && needsRoutingAdvisor(this.delegate, this.routing)) {
+				this.delegate.advisors(BEFORE_MODEL);
+			}
 		}
 
 		@Override
@@ -107,7 +173,7 @@ public class DefaultResilientChatClient implements ResilientChatClient {
 
 		@Override
 		public Builder mutate() {
-			return new DefaultBuilder(this.delegate.mutate(), this.routing);
+			return new DefaultBuilder(this.delegate.mutate(), this.routing, this.joinsRoutingAdvisor);
 		}
 
 		@Override
@@ -239,6 +305,7 @@ public class DefaultResilientChatClient implements ResilientChatClient {
 
 		@Override
 		public CallResponseSpec call() {
+			joinRoutingAdvisorIfNeeded();
 			if (this.routing.dataClasses().isEmpty()) {
 				return this.delegate.call();
 			}
@@ -254,6 +321,7 @@ public class DefaultResilientChatClient implements ResilientChatClient {
 
 		@Override
 		public StreamResponseSpec stream() {
+			joinRoutingAdvisorIfNeeded();
 			if (this.routing.dataClasses().isEmpty()) {
 				return this.delegate.stream();
 			}
@@ -278,9 +346,12 @@ public class DefaultResilientChatClient implements ResilientChatClient {
 
 		private RoutingContext defaults;
 
-		DefaultBuilder(ChatClient.Builder delegate, RoutingContext defaults) {
+		private final boolean joinsRoutingAdvisor;
+
+		DefaultBuilder(ChatClient.Builder delegate, RoutingContext defaults, boolean joinsRoutingAdvisor) {
 			this.delegate = delegate;
 			this.defaults = defaults;
+			this.joinsRoutingAdvisor = joinsRoutingAdvisor;
 		}
 
 		@Override
@@ -415,12 +486,12 @@ public class DefaultResilientChatClient implements ResilientChatClient {
 
 		@Override
 		public Builder clone() {
-			return new DefaultBuilder(this.delegate.clone(), this.defaults);
+			return new DefaultBuilder(this.delegate.clone(), this.defaults, this.joinsRoutingAdvisor);
 		}
 
 		@Override
 		public ResilientChatClient build() {
-			return new DefaultResilientChatClient(this.delegate.build(), this.defaults);
+			return new DefaultResilientChatClient(this.delegate.build(), this.defaults, this.joinsRoutingAdvisor);
 		}
 
 	}

@@ -2,6 +2,7 @@ package dev.resilientai.failover;
 
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -25,6 +26,7 @@ import reactor.core.publisher.SignalType;
 
 import org.springframework.ai.chat.messages.AssistantMessage;
 import org.springframework.ai.chat.metadata.ChatGenerationMetadata;
+import org.springframework.ai.chat.metadata.ChatResponseMetadata;
 import org.springframework.ai.chat.model.ChatResponse;
 import org.springframework.ai.chat.model.Generation;
 import org.springframework.ai.chat.prompt.Prompt;
@@ -250,12 +252,29 @@ public class FailoverExecutor implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * The response with {@link ResilientChatClient#PROVIDER} and
+	 * {@link ResilientChatClient#ATTEMPTS} added to its metadata: a copy, since a model may
+	 * hand out one response object more than once. Runs for every answer and stream chunk,
+	 * so it copies the metadata directly rather than through {@code ChatResponse.builder()},
+	 * and walks the metadata's entries only when it has some.
+	 */
 	static ChatResponse withRoutingMetadata(ChatResponse response, String provider, int attempts) {
-		return ChatResponse.builder()
-			.from(response)
-			.metadata(ResilientChatClient.PROVIDER, provider)
-			.metadata(ResilientChatClient.ATTEMPTS, attempts)
-			.build();
+		ChatResponseMetadata from = response.getMetadata();
+		ChatResponseMetadata.Builder metadata = ChatResponseMetadata.builder()
+			.id(from.getId())
+			.model(from.getModel())
+			.rateLimit(from.getRateLimit())
+			.usage(from.getUsage())
+			.promptMetadata(from.getPromptMetadata());
+		if (!from.isEmpty()) {
+			for (Map.Entry<String, Object> entry : from.entrySet()) {
+				metadata.keyValue(entry.getKey(), entry.getValue());
+			}
+		}
+		metadata.keyValue(ResilientChatClient.PROVIDER, provider);
+		metadata.keyValue(ResilientChatClient.ATTEMPTS, attempts);
+		return new ChatResponse(response.getResults(), metadata.build());
 	}
 
 	@Override
