@@ -82,17 +82,18 @@ final class CallPath {
 			hedging.onRequest();
 		}
 		// providers a hedge or a probe has called already: the loop does not call them again
-		Set<Provider> hedged = (eligible.size() > 1) ? ConcurrentHashMap.newKeySet() : Set.of();
+		// (allocated only when needed: most requests hedge nothing, probe nothing and fail nowhere)
+		Set<Provider> hedged = hedgeable ? ConcurrentHashMap.newKeySet() : null;
 		// a probe of a provider coming back runs beside the next provider, never holding the caller
-		ProbeRun[] probes = new ProbeRun[1];
+		ProbeRun probeRun = null;
 		// after an infrastructure failure, providers of another fault domain come first
 		List<Provider> order = eligible;
-		Set<String> failedDomains = new java.util.HashSet<>(2);
+		Set<String> failedDomains = null;
 		for (int index = 0; index < order.size(); index++) {
 			Provider provider = order.get(index);
 			ErrorKind failedKind = null;
-			int domainsBefore = failedDomains.size();
-			if (hedged.contains(provider)) {
+			int domainsBefore = (failedDomains != null) ? failedDomains.size() : 0;
+			if (hedged != null && hedged.contains(provider)) {
 				continue;
 			}
 			if (provider.isRateLimited(this.clock)) {
@@ -106,9 +107,8 @@ final class CallPath {
 					trace.skip(provider, SkipReason.DEADLINE_EXCEEDED);
 					break;
 				}
-				ProbeRun probe = probes[0];
-				if (probe != null && probe.claimIfAnswered()) {
-					return probe.answer(trace);
+				if (probeRun != null && probeRun.claimIfAnswered()) {
+					return probeRun.answer(trace);
 				}
 				Permit permit = Permit.acquire(provider, trace);
 				if (permit == null) {
@@ -117,19 +117,25 @@ final class CallPath {
 				boolean probing = attempt == 1 && provider.takeProbe();
 				if (probing) {
 					provider.probeSent();
-					if (probe == null && hasLaterCandidate(order, index, hedged)) {
-						probes[0] = ProbeRun.launch(this, provider, permit, prompt,
+					if (probeRun == null && hasLaterCandidate(order, index, hedged)) {
+						probeRun = ProbeRun.launch(this, provider, permit, prompt,
 								Math.min(provider.getTimeout().toNanos(), remaining), trace, hedging);
+						if (hedged == null) {
+							hedged = ConcurrentHashMap.newKeySet();
+						}
 						hedged.add(provider);
 						break;
 					}
 				}
 				int calls = trace.startCall();
 				long timeoutNanos = Math.min(provider.getTimeout().toNanos(), remaining);
-				ProbeRun beside = probes[0];
+				ProbeRun beside = probeRun;
 				Outcome outcome = null;
 				if (hedgeable && beside == null && !probing && hedging.delayFor(provider).toNanos() < timeoutNanos
 						&& hedging.hasBudget()) {
+					if (failedDomains == null) {
+						failedDomains = new HashSet<>(2);
+					}
 					HedgeRace race = new HedgeRace(hedging, order, index, hedged, prompt, trace, deadline,
 							hedging.delayFor(provider), failedDomains, provider, permit, timeoutNanos);
 					if (race.start(this.timer)) {
@@ -175,13 +181,16 @@ final class CallPath {
 				}
 			}
 			if (failedKind != null && FaultDomains.isInfrastructureFailure(failedKind)) {
+				if (failedDomains == null) {
+					failedDomains = new HashSet<>(2);
+				}
 				failedDomains.add(provider.getFaultDomain());
 			}
-			if (failedDomains.size() > domainsBefore) {
+			if (failedDomains != null && failedDomains.size() > domainsBefore) {
 				order = FaultDomains.preferOthers(order, index + 1, failedDomains);
 			}
 		}
-		ProbeRun probe = probes[0];
+		ProbeRun probe = probeRun;
 		if (probe != null) {
 			// every other provider failed: the probe's answer, if it comes within the deadline
 			ChatResponse answer = probe.await(deadline, trace);
@@ -192,9 +201,9 @@ final class CallPath {
 		throw new NoAnswerException();
 	}
 
-	private static boolean hasLaterCandidate(List<Provider> order, int index, Set<Provider> hedged) {
+	private static boolean hasLaterCandidate(List<Provider> order, int index, @Nullable Set<Provider> hedged) {
 		for (int next = index + 1; next < order.size(); next++) {
-			if (!hedged.contains(order.get(next))) {
+			if (hedged == null || !hedged.contains(order.get(next))) {
 				return true;
 			}
 		}
