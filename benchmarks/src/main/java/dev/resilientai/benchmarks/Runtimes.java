@@ -120,7 +120,11 @@ final class Runtimes {
 			// the footprint harness's OpenAI starter is on this classpath too: the in-memory
 			// model is the only one here
 			boolean openAi = candidate.startsWith("org.springframework.ai.model.openai.");
-			if ((actuator && runtime == Runtime.STARTER) || (resilientAi && !starter) || audit || openAi) {
+			// and the HTTP clients' observation auto-configurations, which want actuator's registry
+			boolean clientObservations = candidate.endsWith("ObservationAutoConfiguration")
+					&& !candidate.startsWith("org.springframework.ai.");
+			if (((actuator || clientObservations) && runtime == Runtime.STARTER) || (resilientAi && !starter) || audit
+					|| openAi) {
 				excluded.add(candidate);
 			}
 		}
