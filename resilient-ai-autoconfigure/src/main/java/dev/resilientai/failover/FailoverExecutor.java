@@ -22,7 +22,6 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.SignalType;
 
 import org.springframework.ai.chat.messages.AssistantMessage;
 import org.springframework.ai.chat.metadata.ChatGenerationMetadata;
@@ -193,10 +192,11 @@ public class FailoverExecutor implements AutoCloseable {
 				.stream(prompt, eligible, trace, this.order.inherited(trace), FailoverExecutor::withRoutingMetadata,
 						(ended) -> noAnswer(prompt, ended))
 				.doOnError(trace::ended)
-				.doFinally((signal) -> {
-					if (signal == SignalType.CANCEL) {
-						trace.cancelled();
-					}
+				// audited before the stream's end reaches the subscriber: whoever sees the end
+				// finds the request's record published
+				.doOnTerminate(() -> audit(trace))
+				.doOnCancel(() -> {
+					trace.cancelled();
 					audit(trace);
 				});
 		});
