@@ -131,13 +131,14 @@ final class CallPath {
 				long timeoutNanos = Math.min(provider.getTimeout().toNanos(), remaining);
 				ProbeRun beside = probeRun;
 				Outcome outcome = null;
-				if (hedgeable && beside == null && !probing && hedging.delayFor(provider).toNanos() < timeoutNanos
+				Duration delay = hedgeable ? hedging.delayFor(provider) : null;
+				if (delay != null && beside == null && !probing && delay.toNanos() < timeoutNanos
 						&& hedging.hasBudget()) {
 					if (failedDomains == null) {
 						failedDomains = new HashSet<>(2);
 					}
-					HedgeRace race = new HedgeRace(hedging, order, index, hedged, prompt, trace, deadline,
-							hedging.delayFor(provider), failedDomains, provider, permit, timeoutNanos);
+					HedgeRace race = new HedgeRace(hedging, order, index, hedged, prompt, trace, deadline, delay,
+							failedDomains, provider, permit, timeoutNanos);
 					if (race.start(this.timer)) {
 						ChatResponse answer = race.settle();
 						if (answer != null) {

@@ -278,15 +278,7 @@ final class PortkeyGateway implements AutoCloseable {
 
 	@Override
 	public void close() {
-		this.process.destroy();
-		try {
-			if (!this.process.waitFor(5, TimeUnit.SECONDS)) {
-				this.process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-			}
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-		}
+		RedisProcess.stop(this.process);
 		try {
 			for (Path file : List.of(this.directory.resolve("loopback.cjs"), this.directory.resolve("gateway.log"),
 					this.directory)) {

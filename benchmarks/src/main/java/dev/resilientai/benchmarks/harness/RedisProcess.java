@@ -169,10 +169,18 @@ final class RedisProcess implements AutoCloseable {
 
 	@Override
 	public void close() {
-		this.process.destroy();
+		stop(this.process);
+	}
+
+	/**
+	 * Stop a child process: ask, then after 5 s force it.
+	 * @param process the process
+	 */
+	static void stop(Process process) {
+		process.destroy();
 		try {
-			if (!this.process.waitFor(5, TimeUnit.SECONDS)) {
-				this.process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+			if (!process.waitFor(5, TimeUnit.SECONDS)) {
+				process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
 			}
 		}
 		catch (InterruptedException ex) {
