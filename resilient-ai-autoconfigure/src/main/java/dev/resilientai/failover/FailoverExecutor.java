@@ -107,7 +107,7 @@ public class FailoverExecutor implements AutoCloseable {
 		keepHeadOfQueue(this.timer);
 		FailureRecorder failures = new FailureRecorder(classifier, settings, clock);
 		this.callPath = new CallPath(settings, failures, clock, this.timer);
-		this.streamPath = new StreamPath(settings, failures, clock);
+		this.streamPath = new StreamPath(settings, failures, clock, this.timer);
 		// one Hedging (and its threads) for both paths, closed with this executor
 		this.callPath.setHedging(this.hedging);
 		this.streamPath.setHedging(this.hedging);

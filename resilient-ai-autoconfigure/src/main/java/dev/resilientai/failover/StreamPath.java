@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -51,12 +52,15 @@ final class StreamPath {
 
 	private final Clock clock;
 
+	private final TimeoutScheduler timeouts;
+
 	private volatile Hedging hedging = Hedging.off();
 
-	StreamPath(FailoverSettings settings, FailureRecorder failures, Clock clock) {
+	StreamPath(FailoverSettings settings, FailureRecorder failures, Clock clock, ScheduledExecutorService timer) {
 		this.settings = settings;
 		this.failures = failures;
 		this.clock = clock;
+		this.timeouts = new TimeoutScheduler(timer);
 	}
 
 	void setHedging(Hedging hedging) {
@@ -249,7 +253,8 @@ final class StreamPath {
 				(cancellation) -> open(provider, permit, state, cancellation, start),
 				StreamCancellation::close);
 		return state.inherited.within(source)
-			.timeout(Mono.delay(firstChunkTimeout), (chunk) -> Mono.delay(untilNextChunk(idleTimeout, state.deadline)))
+			.timeout(this.timeouts.after(firstChunkTimeout),
+					(chunk) -> this.timeouts.after(untilNextChunk(idleTimeout, state.deadline)))
 			.concatWith(Mono.defer(() -> (delivered.get() == 0)
 					? Mono.error(new IncompleteStreamException(ErrorKind.INVALID_RESPONSE))
 					: (finished.get() || !provider.isEndMarkerRequired()) ? Mono.empty()
