@@ -24,15 +24,30 @@ final class InMemoryChatModel implements ChatModel {
 	private static final ChatResponse ANSWER = new ChatResponse(List.of(new Generation(new AssistantMessage("answer"),
 			ChatGenerationMetadata.builder().finishReason("STOP").build())));
 
-	private static final ChatResponse[] CHUNK_RESPONSES = new ChatResponse[CHUNKS];
+	private static final ChatResponse[] CHUNK_RESPONSES = chunks(CHUNKS);
 
-	static {
-		for (int i = 0; i < CHUNKS; i++) {
-			ChatGenerationMetadata metadata = (i == CHUNKS - 1)
+	private final ChatResponse[] chunks;
+
+	InMemoryChatModel() {
+		this(CHUNKS);
+	}
+
+	/**
+	 * A model whose streams have the given number of chunks.
+	 * @param chunks the chunks per stream
+	 */
+	InMemoryChatModel(int chunks) {
+		this.chunks = (chunks == CHUNKS) ? CHUNK_RESPONSES : chunks(chunks);
+	}
+
+	private static ChatResponse[] chunks(int count) {
+		ChatResponse[] chunks = new ChatResponse[count];
+		for (int i = 0; i < count; i++) {
+			ChatGenerationMetadata metadata = (i == count - 1)
 					? ChatGenerationMetadata.builder().finishReason("STOP").build() : ChatGenerationMetadata.NULL;
-			CHUNK_RESPONSES[i] = new ChatResponse(
-					List.of(new Generation(new AssistantMessage("token" + i + " "), metadata)));
+			chunks[i] = new ChatResponse(List.of(new Generation(new AssistantMessage("token" + i + " "), metadata)));
 		}
+		return chunks;
 	}
 
 	private final ChatOptions options = ToolCallingChatOptions.builder().model("in-memory").build();
@@ -44,7 +59,7 @@ final class InMemoryChatModel implements ChatModel {
 
 	@Override
 	public Flux<ChatResponse> stream(Prompt prompt) {
-		return Flux.fromArray(CHUNK_RESPONSES);
+		return Flux.fromArray(this.chunks);
 	}
 
 	@Override

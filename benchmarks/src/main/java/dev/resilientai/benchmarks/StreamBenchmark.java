@@ -8,6 +8,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -19,9 +20,10 @@ import org.springframework.ai.chat.model.ChatResponse;
 
 /**
  * What streaming through {@code ResilientChatClient} adds: time to the first chunk, and a whole
- * stream of {@value InMemoryChatModel#CHUNKS} chunks (the per-chunk overhead is the difference
- * divided by the chunks), against Spring AI's plain {@code ChatClient} on the same in-memory
- * model.
+ * stream of {@code chunks} chunks ({@value InMemoryChatModel#CHUNKS} unless
+ * {@code -p chunks=...}), against Spring AI's plain {@code ChatClient} on the same in-memory
+ * model. The cost added per chunk is the slope between two stream lengths
+ * ({@code -p chunks=10,100}), free of what every stream pays once.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -31,13 +33,16 @@ import org.springframework.ai.chat.model.ChatResponse;
 @State(Scope.Benchmark)
 public class StreamBenchmark {
 
+	@Param({ "10" })
+	public int chunks;
+
 	private ChatClient plain;
 
 	private Stacks.Resilient resilient;
 
 	@Setup
 	public void setUp() {
-		InMemoryChatModel model = new InMemoryChatModel();
+		InMemoryChatModel model = new InMemoryChatModel(this.chunks);
 		this.plain = Stacks.plain(model);
 		this.resilient = Stacks.oneProvider(model);
 	}

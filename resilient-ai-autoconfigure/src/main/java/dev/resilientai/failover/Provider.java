@@ -255,11 +255,14 @@ public final class Provider {
 		if (streamTag != null && OPENAI_PRESENT) {
 			resolved = OpenAiStreamTag.tag(resolved, streamTag);
 		}
-		Prompt.Builder adapted = prompt.mutate().chatOptions(resolved);
+		// the request's own messages, not copies (Prompt.mutate() copies each one): models
+		// read messages and never change them, and format instructions replace the user
+		// message in a copy of the list
+		Prompt adapted = new Prompt(prompt.getInstructions(), resolved);
 		if (formatInstructions) {
-			return withFormatInstructions(adapted.build(), outputSchema);
+			return withFormatInstructions(adapted, outputSchema);
 		}
-		return adapted.build();
+		return adapted;
 	}
 
 	/**

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -51,12 +52,15 @@ final class StreamPath {
 
 	private final Clock clock;
 
+	private final TimeoutScheduler timeouts;
+
 	private volatile Hedging hedging = Hedging.off();
 
-	StreamPath(FailoverSettings settings, FailureRecorder failures, Clock clock) {
+	StreamPath(FailoverSettings settings, FailureRecorder failures, Clock clock, ScheduledExecutorService timer) {
 		this.settings = settings;
 		this.failures = failures;
 		this.clock = clock;
+		this.timeouts = new TimeoutScheduler(timer);
 	}
 
 	void setHedging(Hedging hedging) {
@@ -248,8 +252,13 @@ final class StreamPath {
 		Flux<ChatResponse> source = Flux.using(StreamCancellation::open,
 				(cancellation) -> open(provider, permit, state, cancellation, start),
 				StreamCancellation::close);
+		// one idle timeout for every chunk the request's deadline does not cut short
+		Mono<Long> idle = this.timeouts.after(idleTimeout);
 		return state.inherited.within(source)
-			.timeout(Mono.delay(firstChunkTimeout), (chunk) -> Mono.delay(untilNextChunk(idleTimeout, state.deadline)))
+			.timeout(this.timeouts.after(firstChunkTimeout), (chunk) -> {
+				Duration wait = untilNextChunk(idleTimeout, state.deadline);
+				return (wait == idleTimeout) ? idle : this.timeouts.after(wait);
+			})
 			.concatWith(Mono.defer(() -> (delivered.get() == 0)
 					? Mono.error(new IncompleteStreamException(ErrorKind.INVALID_RESPONSE))
 					: (finished.get() || !provider.isEndMarkerRequired()) ? Mono.empty()
@@ -369,6 +378,7 @@ final class StreamPath {
 	/**
 	 * The longest wait for the next chunk: the idle timeout, cut short by the request's
 	 * deadline, which bounds the whole stream as it bounds a call.
+	 * @return {@code idleTimeout} itself unless the deadline cuts it short
 	 */
 	private static Duration untilNextChunk(Duration idleTimeout, long deadline) {
 		long remaining = Math.max(0, deadline - System.nanoTime());

@@ -1,0 +1,58 @@
+package dev.resilientai.failover;
+
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import reactor.core.Disposable;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * The stream timeouts' clock: the failover executor's timer, whose queue a no-op task heads
+ * (see {@link FailoverExecutor#keepHeadOfQueue}), so that the timeout a stream sets for each
+ * chunk, seconds away, queues behind it instead of waking a thread per chunk as a timer of
+ * Reactor's parallel scheduler does. A timeout that fires hands its signal to Reactor's
+ * parallel scheduler, where it ran before, so what follows (the attempt cancelled, the next
+ * provider's stream) never runs on the timer's thread. Once the timer is closed, Reactor's
+ * parallel scheduler times the streams still running.
+ */
+final class TimeoutScheduler implements Scheduler {
+
+	private final Scheduler timer;
+
+	TimeoutScheduler(ScheduledExecutorService timer) {
+		this.timer = Schedulers.fromExecutorService(timer, "resilient-ai-timeout");
+	}
+
+	/**
+	 * A signal after the given time, delivered on Reactor's parallel scheduler.
+	 * @param timeout the time
+	 * @return the signal
+	 */
+	Mono<Long> after(java.time.Duration timeout) {
+		return Mono.delay(timeout, this).publishOn(Schedulers.parallel());
+	}
+
+	@Override
+	public Disposable schedule(Runnable task) {
+		return Schedulers.parallel().schedule(task);
+	}
+
+	@Override
+	public Disposable schedule(Runnable task, long delay, TimeUnit unit) {
+		try {
+			return this.timer.schedule(task, delay, unit);
+		}
+		catch (RejectedExecutionException ex) {
+			return Schedulers.parallel().schedule(task, delay, unit);
+		}
+	}
+
+	@Override
+	public Worker createWorker() {
+		return Schedulers.parallel().createWorker();
+	}
+
+}
