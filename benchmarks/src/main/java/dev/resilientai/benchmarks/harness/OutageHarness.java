@@ -137,7 +137,7 @@ public final class OutageHarness {
 		if (portkey.running()) {
 			clients.put(PORTKEY, portkey.client());
 		}
-		warmUp(clients, scale);
+		warmUp(clients, lanes, callers, scale);
 		executor.getProviders().forEach((provider) -> provider.getCircuitBreaker().reset());
 		breakerOpenedAt.clear();
 
@@ -366,11 +366,14 @@ public final class OutageHarness {
 
 	/**
 	 * Let class loading, JIT compilation and connection pools settle before the timeline, so
-	 * that the first phase measures the clients, not the JVM starting.
+	 * that the first phase measures the clients, not the JVM (or the gateway's Node.js)
+	 * starting. The same for every lane: 300 sequential calls each, then every lane's callers
+	 * at once, as on the timeline, for 5 s, every provider healthy. Nothing of it is counted.
 	 */
-	private static void warmUp(Map<String, Supplier<String>> clients, double scale) {
+	private static void warmUp(Map<String, Supplier<String>> clients, List<String> lanes, int callers, double scale) {
 		int calls = Math.max(20, (int) (300 * scale));
-		for (Supplier<String> client : clients.values()) {
+		for (String lane : lanes) {
+			Supplier<String> client = clients.get(lane);
 			for (int i = 0; i < calls; i++) {
 				try {
 					client.get();
@@ -379,6 +382,24 @@ public final class OutageHarness {
 					// warm-up only
 				}
 			}
+		}
+		long start = System.currentTimeMillis();
+		long end = start + Math.max(300, (long) (5000 * scale));
+		CountDownLatch done = new CountDownLatch(lanes.size() * callers);
+		ConcurrentLinkedQueue<Sample> discarded = new ConcurrentLinkedQueue<>();
+		for (String lane : lanes) {
+			for (int i = 0; i < callers; i++) {
+				Thread thread = new Thread(new Caller(lane, clients.get(lane), start, end, discarded, done),
+						"warm-up-" + lane);
+				thread.setDaemon(true);
+				thread.start();
+			}
+		}
+		try {
+			done.await(end - start + 5000, TimeUnit.MILLISECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
 		}
 	}
 
