@@ -16,16 +16,16 @@ import org.jspecify.annotations.Nullable;
  * failed primary, when it returned after the fault, and how many callers waited on the failed
  * primary, and the added latency per healthy call of each path.
  *
- * <p>Traffic is measured the same way for every lane, from the requests the lane started and
- * the requests its primary stub received, in sliding windows of {@value #WINDOW_MILLIS} ms
- * (10 ms steps; shorter on shrunk timelines): traffic has <em>left</em> the primary from the
- * first moment of the fault phase after which, in every window to the phase's end, the lane
- * started at least {@value #MIN_REQUESTS} requests and at most 2 % as many reached the
- * primary; it has <em>returned</em> from the first moment of the recovery phase after which,
- * in every window to that phase's end, the lane started at least {@value #MIN_REQUESTS}
- * requests and the primary answered at least 98 % of them. Either must hold for at least the
- * phase's last {@value #HOLD_WINDOWS} windows, or it is "never". A window in which the lane's
- * callers are all stuck starts too few requests and counts as not left.
+ * <p>Traffic is measured the same way for every lane, from the requests the lane started,
+ * the requests its primary stub received and the requests the primary answered, in trailing
+ * windows of {@value #WINDOW_MILLIS} ms (shorter on shrunk timelines): traffic has
+ * <em>left</em> the failed primary with the lane's first request after which the primary never
+ * again received more than 2 % of the lane's requests of the second before (nor any while the
+ * lane started fewer than {@value #MIN_REQUESTS} requests a second: its callers stuck on the
+ * primary); it has <em>returned</em> with the lane's first request of the recovery after which
+ * the primary answered at least 98 % of the lane's requests of every second before a request
+ * it did not answer. Either must leave at least {@value #HOLD_WINDOWS} windows of the phase
+ * after it, or it is "never".
  *
  * @param portkey "ran", or "skipped: " and the reason
  * @param gatewayVersion the installed {@code @portkey-ai/gateway} version
@@ -54,8 +54,6 @@ public record PeerReport(String portkey, @Nullable String gatewayVersion, @Nulla
 	/** Left or returned for good: for at least this many windows before the phase's end. */
 	static final int HOLD_WINDOWS = 2;
 
-	static final long STEP_MILLIS = 10;
-
 	/** A request this slow waited on the failed primary: about an attempt timeout (1 s) or more. */
 	static final double DELAYED_MILLIS = 900;
 
@@ -74,7 +72,10 @@ public record PeerReport(String portkey, @Nullable String gatewayVersion, @Nulla
 					continue;
 				}
 				List<Sample> in = Report.between(samples, lane, phase.startMillis(), phase.endMillis());
-				Long left = leftAfter(phase, start, in, primaries.get(lane));
+				// a flapping provider is not dead: a breaker rightly lets traffic back between its
+				// down-times, so traffic "leaving" it means nothing there
+				Long left = (phase.fault() == StubProvider.Mode.FLAPPING) ? null
+						: leftAfter(phase, start, in, primaries.get(lane));
 				Long returned = (recovery != null) ? returnedAfter(recovery,
 						Report.between(samples, lane, recovery.startMillis(), recovery.endMillis())) : null;
 				Long firstServed = (recovery != null) ? Report.between(samples, lane, recovery.startMillis(),
@@ -102,14 +103,18 @@ public record PeerReport(String portkey, @Nullable String gatewayVersion, @Nulla
 				(portkey.cpuMillisPerCall() >= 0) ? portkey.cpuMillisPerCall() : null, traffic, hop);
 	}
 
-	/** The window on a phase: 1 s, shorter on the smoke test's shrunk timelines. */
+	/** The trailing window: 1 s, shorter on the smoke test's shrunk timelines. */
 	private static long window(Phase phase) {
 		return Math.min(WINDOW_MILLIS, (phase.endMillis() - phase.startMillis()) / (HOLD_WINDOWS + 2));
 	}
 
 	/**
-	 * When the lane's traffic left the failed primary, from the phase's start (see the type's
-	 * description), or {@code null}: never.
+	 * When the lane's traffic left the failed primary, from the fault's start (see the type's
+	 * description), or {@code null}: never. A request that reached the primary is a sign the
+	 * lane still uses it when, in the second before it (within the phase), the lane started
+	 * fewer than 5 requests or more than 2 % as many reached the primary; traffic left with the
+	 * lane's first request after the last such sign. A probe now and then among hundreds of
+	 * requests a second is no such sign.
 	 */
 	static @Nullable Long leftAfter(Phase phase, long start, List<Sample> samples, StubProvider primary) {
 		long[] arrivals = primary.arrivalsBetween(start + phase.startMillis(), start + phase.endMillis())
@@ -117,55 +122,66 @@ public record PeerReport(String portkey, @Nullable String gatewayVersion, @Nulla
 			.mapToLong((t) -> t - start)
 			.toArray();
 		long[] started = samples.stream().mapToLong(Sample::startMillis).sorted().toArray();
-		return firstForGood(phase, (at, window) -> {
-			int lane = lowerBound(started, at + window) - lowerBound(started, at);
-			int toPrimary = lowerBound(arrivals, at + window) - lowerBound(arrivals, at);
-			return lane >= MIN_REQUESTS && toPrimary <= LEFT_SHARE * lane;
-		});
+		long window = window(phase);
+		long lastSign = Long.MIN_VALUE;
+		for (long at : arrivals) {
+			long from = Math.max(phase.startMillis(), at - window);
+			int lane = lowerBound(started, at + 1) - lowerBound(started, from);
+			int toPrimary = lowerBound(arrivals, at + 1) - lowerBound(arrivals, from);
+			if (lane < MIN_REQUESTS || toPrimary > LEFT_SHARE * lane) {
+				lastSign = at;
+			}
+		}
+		return firstRequestAfter(phase, started, lastSign);
 	}
 
 	/**
 	 * When the lane's traffic returned to the recovered primary, from the recovery's start
-	 * (see the type's description), or {@code null}: never.
+	 * (see the type's description), or {@code null}: never. A request the primary did not
+	 * answer is a sign the lane is not back when, in the second before it (within the phase),
+	 * the lane started fewer than 5 requests or the primary answered fewer than 98 % of them;
+	 * traffic returned with the lane's first request after the last such sign.
 	 */
 	static @Nullable Long returnedAfter(Phase recovery, List<Sample> samples) {
 		long[] started = samples.stream().mapToLong(Sample::startMillis).sorted().toArray();
 		long[] served = samples.stream()
-			.filter((s) -> s.ok() && s.servedBy().equals("primary"))
+			.filter(PeerReport::answeredByPrimary)
 			.mapToLong(Sample::startMillis)
 			.sorted()
 			.toArray();
-		return firstForGood(recovery, (at, window) -> {
-			int lane = lowerBound(started, at + window) - lowerBound(started, at);
-			int byPrimary = lowerBound(served, at + window) - lowerBound(served, at);
-			return lane >= MIN_REQUESTS && byPrimary >= RETURNED_SHARE * lane;
-		});
+		long window = window(recovery);
+		long lastSign = Long.MIN_VALUE;
+		for (Sample sample : samples) {
+			if (answeredByPrimary(sample)) {
+				continue;
+			}
+			long at = sample.startMillis();
+			long from = Math.max(recovery.startMillis(), at - window);
+			int lane = lowerBound(started, at + 1) - lowerBound(started, from);
+			int byPrimary = lowerBound(served, at + 1) - lowerBound(served, from);
+			if (lane < MIN_REQUESTS || byPrimary < RETURNED_SHARE * lane) {
+				lastSign = Math.max(lastSign, at);
+			}
+		}
+		return firstRequestAfter(recovery, started, lastSign);
+	}
+
+	private static boolean answeredByPrimary(Sample sample) {
+		return sample.ok() && sample.servedBy().equals("primary");
 	}
 
 	/**
-	 * The first moment of the phase (millis from its start) from which every window to the
-	 * phase's end is good, if that holds for at least {@value #HOLD_WINDOWS} windows.
+	 * The start of the lane's first request after the last sign (millis from the phase's
+	 * start), if it leaves at least {@value #HOLD_WINDOWS} windows of the phase after it.
 	 */
-	private static @Nullable Long firstForGood(Phase phase, WindowTest good) {
-		long window = window(phase);
-		long lastBad = Long.MIN_VALUE;
-		for (long at = phase.startMillis(); at + window <= phase.endMillis(); at += STEP_MILLIS) {
-			if (!good.test(at, window)) {
-				lastBad = at;
-			}
+	private static @Nullable Long firstRequestAfter(Phase phase, long[] started, long lastSign) {
+		int next = (lastSign == Long.MIN_VALUE) ? lowerBound(started, phase.startMillis())
+				: lowerBound(started, lastSign + 1);
+		if (next >= started.length) {
+			return null;
 		}
-		if (lastBad == Long.MIN_VALUE) {
-			return 0L;
-		}
-		long from = lastBad + STEP_MILLIS;
-		return (from + HOLD_WINDOWS * window <= phase.endMillis()) ? from - phase.startMillis() : null;
-	}
-
-	@FunctionalInterface
-	private interface WindowTest {
-
-		boolean test(long at, long window);
-
+		long from = Math.max(started[next], phase.startMillis());
+		return (from + HOLD_WINDOWS * window(phase) <= phase.endMillis()) ? from - phase.startMillis() : null;
 	}
 
 	private static int lowerBound(long[] sorted, long value) {
@@ -198,9 +214,10 @@ public record PeerReport(String portkey, @Nullable String gatewayVersion, @Nulla
 		}
 		if (!this.traffic.isEmpty()) {
 			List<String> lanes = List.copyOf(this.traffic.get(0).lanes().keySet());
-			md.append("Traffic per fault, the same measure for every lane (1 s windows: left = from then to the phase's "
-					+ "end at most 2 % of the lane's requests reached the primary; returned = from then to the "
-					+ "recovery's end the primary answered at least 98 %; both held for at least the last 2 s), the "
+			md.append("Traffic per fault, the same measure for every lane (left: the first request after which the primary "
+					+ "never again received more than 2 % of the lane's requests of the second before; returned: the first "
+					+ "request of the recovery after which the primary answered at least 98 % of every second's requests; "
+					+ "both by the request's start, and leaving at least 2 s of the phase), the "
 					+ "first answer of the recovered primary, and the requests that took 900 ms or more (after "
 					+ "traffic left, in brackets):\n\n| fault | lane | left after | returned after | first answer "
 					+ "from the primary after | delayed ≥ 900 ms (after left) |\n|---|---|---:|---:|---:|---:|\n");
@@ -212,7 +229,7 @@ public record PeerReport(String portkey, @Nullable String gatewayVersion, @Nulla
 						.append(" | ")
 						.append(lane)
 						.append(" | ")
-						.append(millis(t.leftAfterMillis()))
+						.append(phase.phase().equals("flapping") ? "-" : millis(t.leftAfterMillis()))
 						.append(" | ")
 						.append(millis(t.returnedAfterMillis()))
 						.append(" | ")
@@ -239,7 +256,7 @@ public record PeerReport(String portkey, @Nullable String gatewayVersion, @Nulla
 	/**
 	 * One lane in one fault phase and the recovery after it.
 	 *
-	 * @param leftAfterMillis when traffic left the failed primary, from the fault's start; {@code null}: never
+	 * @param leftAfterMillis when traffic left the failed primary, from the fault's start; {@code null}: never (and always for flapping)
 	 * @param returnedAfterMillis when traffic returned, from the recovery's start; {@code null}: never
 	 * @param firstServedAfterMillis when the first request of the recovery answered by the primary ended
 	 * @param delayed the fault's requests that took 900 ms or more
