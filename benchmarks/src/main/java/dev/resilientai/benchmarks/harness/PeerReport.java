@@ -117,10 +117,16 @@ public record PeerReport(String portkey, @Nullable String gatewayVersion, @Nulla
 	 * requests a second is no such sign.
 	 */
 	static @Nullable Long leftAfter(Phase phase, long start, List<Sample> samples, StubProvider primary) {
-		long[] arrivals = primary.arrivalsBetween(start + phase.startMillis(), start + phase.endMillis())
+		return leftAfter(phase, primary.arrivalsBetween(start + phase.startMillis(), start + phase.endMillis())
 			.stream()
 			.mapToLong((t) -> t - start)
-			.toArray();
+			.toArray(), samples);
+	}
+
+	/**
+	 * The same from the primary's arrivals (sorted, millis from the run's start).
+	 */
+	static @Nullable Long leftAfter(Phase phase, long[] arrivals, List<Sample> samples) {
 		long[] started = samples.stream().mapToLong(Sample::startMillis).sorted().toArray();
 		long window = window(phase);
 		long lastSign = Long.MIN_VALUE;
