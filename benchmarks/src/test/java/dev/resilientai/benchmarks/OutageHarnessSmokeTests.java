@@ -28,6 +28,9 @@ class OutageHarnessSmokeTests {
 		assertThat(report.phases().get(1).clients().get("ResilientChatClient").requests()).isPositive();
 		assertThat(report.stubCapacityPerSecond()).isPositive();
 		assertThat(report.peers().hop().clients()).containsKeys("secondary direct", "ResilientChatClient");
+		// traffic leaving and returning, per fault and lane (outage, hang, 429 storm, flapping)
+		assertThat(report.peers().traffic()).hasSize(4);
+		assertThat(report.peers().traffic().get(0).lanes()).containsKey("ResilientChatClient");
 		// the Portkey lane runs where node and the gateway (benchmarks/install-portkey.sh) are
 		// installed, and is skipped, saying why, where they are not (PortkeyLaneTests is then
 		// reported as skipped too)
@@ -36,6 +39,8 @@ class OutageHarnessSmokeTests {
 			assertThat(report.phases().get(1).clients().get("Portkey gateway").requests()).isPositive();
 			assertThat(report.peers().hop().clients()).containsKey("Portkey gateway");
 			assertThat(report.peers().gatewayVersion()).isNotBlank();
+			// no breaker in the open-source build: every request tries the dead primary first
+			assertThat(report.peers().traffic().get(0).lanes().get("Portkey gateway").leftAfterMillis()).isNull();
 		}
 		else {
 			assertThat(report.peers().portkey()).startsWith("skipped: ");

@@ -137,7 +137,7 @@ public final class OutageHarness {
 		if (portkey.running()) {
 			clients.put(PORTKEY, portkey.client());
 		}
-		warmUp(clients, scale);
+		warmUp(clients, lanes, callers, scale);
 		executor.getProviders().forEach((provider) -> provider.getCircuitBreaker().reset());
 		breakerOpenedAt.clear();
 
@@ -196,7 +196,27 @@ public final class OutageHarness {
 		Files.writeString(out.resolve("outage.json"), json.writeValueAsString(report));
 		Files.writeString(out.resolve("outage.md"), report.markdown());
 		TimelineChart.write(report, samples, start, out.resolve("outage.png"));
+		writeRaw(out, start, samples, primaries);
 		return report;
+	}
+
+	/**
+	 * The raw figures the report is made of, to check it or compute other measures: every
+	 * request (lane, start in millis from the run's start, latency, ok, who answered) and every
+	 * arrival at a lane's primary.
+	 */
+	private static void writeRaw(Path out, long start, java.util.Collection<Sample> samples,
+			Map<String, StubProvider> primaries) throws IOException {
+		StringBuilder requests = new StringBuilder("lane,start_ms,latency_ms,ok,served_by\n");
+		for (Sample sample : samples) {
+			requests.append(String.format(java.util.Locale.ROOT, "%s,%d,%.3f,%b,%s%n", sample.client(),
+					sample.startMillis(), sample.latencyMillis(), sample.ok(), sample.servedBy()));
+		}
+		Files.writeString(out.resolve("requests.csv"), requests);
+		StringBuilder arrivals = new StringBuilder("lane,arrival_ms\n");
+		primaries.forEach((lane, primary) -> primary.arrivalsBetween(start, Long.MAX_VALUE)
+			.forEach((t) -> arrivals.append(lane).append(',').append(t - start).append('\n')));
+		Files.writeString(out.resolve("primary-arrivals.csv"), arrivals);
 	}
 
 	static List<Phase> timeline(double scale) {
@@ -366,11 +386,15 @@ public final class OutageHarness {
 
 	/**
 	 * Let class loading, JIT compilation and connection pools settle before the timeline, so
-	 * that the first phase measures the clients, not the JVM starting.
+	 * that the first phase measures the clients, not the JVM (or the gateway's Node.js)
+	 * starting. The same for every lane: 300 sequential calls each, then every lane's callers
+	 * at once, as on the timeline, for 20 s, every provider healthy (the gateway's Node.js
+	 * needs about that long under load to reach its steady latency). Nothing of it is counted.
 	 */
-	private static void warmUp(Map<String, Supplier<String>> clients, double scale) {
+	private static void warmUp(Map<String, Supplier<String>> clients, List<String> lanes, int callers, double scale) {
 		int calls = Math.max(20, (int) (300 * scale));
-		for (Supplier<String> client : clients.values()) {
+		for (String lane : lanes) {
+			Supplier<String> client = clients.get(lane);
 			for (int i = 0; i < calls; i++) {
 				try {
 					client.get();
@@ -379,6 +403,24 @@ public final class OutageHarness {
 					// warm-up only
 				}
 			}
+		}
+		long start = System.currentTimeMillis();
+		long end = start + Math.max(300, (long) (20000 * scale));
+		CountDownLatch done = new CountDownLatch(lanes.size() * callers);
+		ConcurrentLinkedQueue<Sample> discarded = new ConcurrentLinkedQueue<>();
+		for (String lane : lanes) {
+			for (int i = 0; i < callers; i++) {
+				Thread thread = new Thread(new Caller(lane, clients.get(lane), start, end, discarded, done),
+						"warm-up-" + lane);
+				thread.setDaemon(true);
+				thread.start();
+			}
+		}
+		try {
+			done.await(end - start + 5000, TimeUnit.MILLISECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
 		}
 	}
 

@@ -52,7 +52,9 @@ final class StubProvider implements AutoCloseable {
 	private volatile boolean closed;
 
 	StubProvider(String name, long serviceMillis, long flapMillis) throws IOException {
-		this(name, serviceMillis, flapMillis, 128);
+		// a hung provider accepts every request and holds it: a gateway without a breaker sends
+		// one per caller per timeout (160 in a 20 s hang), and each must still count as arrived
+		this(name, serviceMillis, flapMillis, 512);
 	}
 
 	StubProvider(String name, long serviceMillis, long flapMillis, int threads) throws IOException {

@@ -1,0 +1,89 @@
+package dev.resilientai.benchmarks.harness;
+
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import dev.resilientai.AllProvidersFailedException;
+import dev.resilientai.ErrorKind;
+import dev.resilientai.ProviderAttempt;
+import dev.resilientai.failover.ErrorClassifier;
+import dev.resilientai.failover.FailoverChatModel;
+import dev.resilientai.failover.FailoverExecutor;
+import dev.resilientai.logging.ProviderEventLogger;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import org.springframework.ai.chat.prompt.Prompt;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+/**
+ * Reproduces a mislabelled log line of the starter (found in the footprint run, where a cold
+ * first call ran past its 1 s attempt timeout): an attempt cut off by its timeout is a
+ * {@code TIMEOUT} in the request's trace ({@link AllProvidersFailedException#getAttempts()},
+ * metrics), but {@code ProviderEventLogger} logs it as {@code connection}. The call path knows
+ * the attempt timed out (its {@code AttemptGuard} fired); the logger re-classifies the
+ * breaker event's throwable, which is only the OpenAI SDK's I/O failure of the OkHttp call the
+ * guard cancelled ({@code OpenAIIoException} caused by {@code IOException: Canceled}), and
+ * {@code ErrorClassifier} calls that a connection failure. Two providers over the OpenAI SDK
+ * with the starter's {@code OkHttpAttemptInterceptor}, as the outage harness builds them: the
+ * primary hangs, the secondary is down. Disabled until the starter logs the kind its call path
+ * decided (resilient-ai-autoconfigure is not changed from this branch): it fails today on the
+ * last assertion, with {@code failed (connection)}.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class AttemptTimeoutLogReproTests {
+
+	@Test
+	@Disabled("reproduces a starter bug: an attempt timeout is logged as 'connection' by ProviderEventLogger")
+	void anAttemptCutOffByItsTimeoutIsATimeoutInTheTraceAndInTheBreakersThrowable(CapturedOutput output)
+			throws Exception {
+		try (StubProvider primary = new StubProvider("primary", 5, 2000);
+				StubProvider secondary = new StubProvider("secondary", 5, 2000)) {
+			primary.mode(StubProvider.Mode.HANG);
+			secondary.mode(StubProvider.Mode.OUTAGE);
+			FailoverExecutor executor = OutageHarness.resilientExecutor(primary, secondary, null);
+			List<Throwable> recorded = new CopyOnWriteArrayList<>();
+			executor.getProviders()
+				.get(0)
+				.getCircuitBreaker()
+				.getEventPublisher()
+				.onError((event) -> recorded.add(event.getThrowable()));
+			new ProviderEventLogger(executor.getProviders(), new ErrorClassifier(), Clock.systemUTC());
+			try {
+				FailoverChatModel model = new FailoverChatModel(executor);
+				assertThatExceptionOfType(AllProvidersFailedException.class)
+					.isThrownBy(() -> model.call(new Prompt("hi")))
+					.satisfies((ex) -> assertThat(ex.getAttempts()).first()
+						.extracting(ProviderAttempt::errorKind)
+						.isEqualTo(ErrorKind.TIMEOUT));
+				assertThat(recorded).hasSize(1);
+				// what the logger does with it: the kind it logs
+				System.out.println("breaker event throwable: " + chain(recorded.get(0)));
+				System.out.println("ErrorClassifier says: " + new ErrorClassifier().classify(recorded.get(0)).kind());
+				// fails today: the line reads "Provider 'primary' failed (connection); ..."
+				assertThat(output).contains("Provider 'primary' failed (timeout)");
+			}
+			finally {
+				executor.close();
+			}
+		}
+	}
+
+	private static String chain(Throwable failure) {
+		StringBuilder chain = new StringBuilder();
+		for (Throwable t = failure; t != null; t = t.getCause()) {
+			chain.append((chain.length() > 0) ? " <- " : "").append(t.getClass().getName()).append(": ").append(t.getMessage());
+			if (t.getCause() == t) {
+				break;
+			}
+		}
+		return chain.toString();
+	}
+
+}
