@@ -228,6 +228,92 @@ class HedgingRaceReviewTests {
 		}
 	}
 
+	/**
+	 * Defect (audit completeness): a caller interrupted while both attempts of a hedged call
+	 * run gets an audit record that lists the hedge (CANCELLED) but not the first attempt,
+	 * which ran (and was billed) just as long: {@code HedgeRace.await}'s interrupt path
+	 * ({@code CallPath.java:873-877}) calls {@code abort}, which records only the hedge
+	 * ({@code CallPath.java:895-899}); the primary's attempt ends on the pool thread as
+	 * cancelled and nothing records it. Issue 16: "attempts list both attempts".
+	 * <p>
+	 * Expected: the record lists a step for {@code a} and one for {@code b}. Fix: in
+	 * {@code abort}, record the primary as cut short too ({@code trace.lost(primary, ...)}).
+	 */
+	@Test
+	void anInterruptedHedgedCallListsBothAttemptsInItsAuditRecord() throws Exception {
+		this.executor = executor(Duration.ofSeconds(5), provider("a", 0, answering("from a", 3_000)),
+				provider("b", 1, answering("from b", 3_000)));
+		CountDownLatch done = new CountDownLatch(1);
+		Thread caller = new Thread(() -> {
+			try {
+				this.executor.call(new Prompt("hi"), RoutingContext.DEFAULT);
+			}
+			catch (Throwable ex) {
+				// expected: RequestInterruptedException
+			}
+			done.countDown();
+		});
+		caller.start();
+		Thread.sleep(250);
+		caller.interrupt();
+		assertThat(done.await(2, TimeUnit.SECONDS)).isTrue();
+
+		AuditRecord record = lastAudit();
+		assertThat(record.hedged()).isTrue();
+		assertThat(record.steps()).extracting(ProviderAttempt::provider).as(summary(record)).contains("a", "b");
+	}
+
+	/**
+	 * Defect (streams): the hedge of a stream takes its permit on a Reactor
+	 * {@code parallel} thread ({@code StreamPath.hedge}, {@code Permit.acquire} at
+	 * {@code StreamPath.java:192}, run from {@code flatMapMany} after {@code Mono.delay}),
+	 * which <em>waits</em> when the bulkhead has a {@code max-wait-duration}: a non-blocking
+	 * Reactor thread is blocked, and nothing re-checks the race once the wait ends. Here
+	 * {@code a} streams its first chunk at ~150 ms and completes; {@code b}'s slot frees
+	 * at 400 ms, the blocked hedge takes it, counts a started hedge, marks the trace
+	 * hedged, and subscribes {@code b}'s stream (calling {@code b}) into a race that ended
+	 * long ago; the subscription is cancelled at once. Issue 16: "a hedge decided against is
+	 * never called".
+	 * <p>
+	 * Expected: no hedge started, {@code b} never called. Fix: never wait for a hedge's
+	 * bulkhead slot (non-waiting acquire), and re-check {@code race.decided} after the
+	 * permit is taken (release it if decided).
+	 */
+	@Test
+	void aStreamHedgeThatGetsItsBulkheadSlotAfterTheRaceIsOverIsNotSent() throws Exception {
+		java.util.concurrent.atomic.AtomicInteger bCalls = new java.util.concurrent.atomic.AtomicInteger();
+		Bulkhead bBulkhead = Bulkhead.of("b",
+				BulkheadConfig.custom().maxConcurrentCalls(1).maxWaitDuration(Duration.ofSeconds(1)).build());
+		Provider b = new Provider("b", 1, Duration.ofSeconds(5), true,
+				HedgingLoopReviewTests.streaming((prompt) -> {
+					bCalls.incrementAndGet();
+					return reactor.core.publisher.Flux.just(chunk("from b", "STOP"));
+				}), CircuitBreaker.ofDefaults("b"), bBulkhead, null);
+		this.executor = executor(Duration.ofSeconds(5),
+				provider("a", 0, HedgingLoopReviewTests.streaming((prompt) -> reactor.core.publisher.Mono
+					.delay(Duration.ofMillis(150))
+					.map((tick) -> chunk("from a", "STOP"))
+					.flux())),
+				b);
+		assertThat(bBulkhead.tryAcquirePermission()).isTrue();
+		new Thread(() -> {
+			sleep(400);
+			bBulkhead.onComplete();
+		}).start();
+
+		List<ChatResponse> chunks = this.executor.stream(new Prompt("hi"), RoutingContext.DEFAULT)
+			.collectList()
+			.block(Duration.ofSeconds(5));
+		Thread.sleep(1_000);
+
+		assertThat(chunks).extracting((chunk) -> chunk.getMetadata().get(dev.resilientai.ResilientChatClient.PROVIDER))
+			.containsOnly("a");
+		assertThat(this.executor.getHedging().startedCount("b")).as("hedges started on b (b called %d times, b's free slots %d)", bCalls.get(),
+				bBulkhead.getMetrics().getAvailableConcurrentCalls()).isZero();
+		assertThat(bCalls).as("calls to b").hasValue(0);
+		assertThat(bBulkhead.getMetrics().getAvailableConcurrentCalls()).isEqualTo(1);
+	}
+
 	// ------------------------------------------------------------------- checks
 
 	/**
