@@ -429,6 +429,70 @@ class HedgingRaceReviewTests {
 		}
 	}
 
+	/**
+	 * Holds: a caller that cancels a hedged stream while both attempts run cancels both
+	 * providers' streams (their sources see the cancel, as an HTTP client closing its
+	 * connection would), gives both permits back, and counts no lost hedge.
+	 */
+	@Test
+	void checkACallersCancelOfAHedgedStreamCancelsBothSourcesAndCountsNoLostHedge() throws Exception {
+		java.util.concurrent.atomic.AtomicInteger cancelled = new java.util.concurrent.atomic.AtomicInteger();
+		Bulkhead aBulkhead = Bulkhead.of("a", BulkheadConfig.custom().maxConcurrentCalls(2).build());
+		Bulkhead bBulkhead = Bulkhead.of("b", BulkheadConfig.custom().maxConcurrentCalls(2).build());
+		this.executor = executor(Duration.ofSeconds(5),
+				new Provider("a", 0, Duration.ofSeconds(5), true,
+						HedgingLoopReviewTests.streaming(
+								(prompt) -> reactor.core.publisher.Flux.<ChatResponse>never().doOnCancel(cancelled::incrementAndGet)),
+						CircuitBreaker.ofDefaults("a"), aBulkhead, null),
+				new Provider("b", 1, Duration.ofSeconds(5), true,
+						HedgingLoopReviewTests.streaming(
+								(prompt) -> reactor.core.publisher.Flux.<ChatResponse>never().doOnCancel(cancelled::incrementAndGet)),
+						CircuitBreaker.ofDefaults("b"), bBulkhead, null));
+
+		reactor.core.Disposable subscription = this.executor.stream(new Prompt("hi"), RoutingContext.DEFAULT).subscribe();
+		Thread.sleep(250);
+		assertThat(this.executor.getHedging().startedCount("b")).isEqualTo(1);
+		subscription.dispose();
+		Thread.sleep(100);
+
+		assertThat(cancelled).as("sources that saw the cancel").hasValue(2);
+		assertThat(aBulkhead.getMetrics().getAvailableConcurrentCalls()).isEqualTo(2);
+		assertThat(bBulkhead.getMetrics().getAvailableConcurrentCalls()).isEqualTo(2);
+		assertThat(this.executor.getHedging().cancelledCount("a")).isZero();
+		assertThat(this.executor.getHedging().cancelledCount("b")).isZero();
+	}
+
+	/**
+	 * Holds: the stream {@code FailoverExecutor.stream} returns is deferred: subscribed
+	 * twice, it runs two independent hedged races (fresh permits, fresh race state), and
+	 * both subscribers get the hedge's answer.
+	 */
+	@Test
+	void checkAHedgedStreamSubscribedTwiceRunsTwoIndependentRaces() {
+		this.executor = executor(Duration.ofSeconds(5),
+				provider("a", 0, HedgingLoopReviewTests.streaming((prompt) -> reactor.core.publisher.Mono
+					.delay(Duration.ofMillis(400))
+					.map((tick) -> chunk("from a", "STOP"))
+					.flux())),
+				provider("b", 1, HedgingLoopReviewTests.streaming((prompt) -> reactor.core.publisher.Mono
+					.delay(Duration.ofMillis(50))
+					.map((tick) -> chunk("from b", "STOP"))
+					.flux())));
+
+		reactor.core.publisher.Flux<ChatResponse> stream = this.executor.stream(new Prompt("hi"), RoutingContext.DEFAULT);
+		List<ChatResponse> first = stream.collectList().block(Duration.ofSeconds(5));
+		List<ChatResponse> second = stream.collectList().block(Duration.ofSeconds(5));
+
+		assertThat(first).extracting((chunk) -> chunk.getResult().getOutput().getText()).containsExactly("from b");
+		assertThat(second).extracting((chunk) -> chunk.getResult().getOutput().getText()).containsExactly("from b");
+		assertThat(this.executor.getHedging().startedCount("b")).isEqualTo(2);
+		assertThat(this.executor.getHedging().wonCount("b")).isEqualTo(2);
+		for (Provider provider : this.executor.getProviders()) {
+			assertThat(provider.getBulkhead().getMetrics().getAvailableConcurrentCalls())
+				.isEqualTo(provider.getBulkhead().getBulkheadConfig().getMaxConcurrentCalls());
+		}
+	}
+
 	// ------------------------------------------------------------------ support
 
 	private FailoverExecutor executor(Duration deadline, Provider... providers) {
