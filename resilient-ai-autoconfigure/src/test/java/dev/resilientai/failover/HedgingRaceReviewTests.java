@@ -314,6 +314,49 @@ class HedgingRaceReviewTests {
 		assertThat(bBulkhead.getMetrics().getAvailableConcurrentCalls()).isEqualTo(1);
 	}
 
+	/**
+	 * Defect: a half-open provider's probe that the pool refuses is silently dropped, and
+	 * recorded as a failure of a provider that was never called. {@code ProbeRun.launch}
+	 * ({@code CallPath.java:258-265}) catches {@code RejectedExecutionException}, releases
+	 * the permit and completes the probe's outcome with an {@code UNKNOWN} failure; the loop
+	 * has already {@code break}ed past the provider ({@code CallPath.java:121-124}), so the
+	 * provider is not tried on the caller's thread, and when the other providers fail,
+	 * {@code ProbeRun.await} adds an {@code a: UNKNOWN} step for a call that never happened.
+	 * The race has the fallback ({@code HedgeRace.start} returns {@code false}: "run
+	 * unhedged on the caller's thread"), the probe does not. The pool refuses when it is
+	 * saturated (1024 threads held by deaf losers), i.e. during an outage, exactly when a
+	 * recovering provider matters. Simulated here by a closed {@code Hedging}.
+	 * <p>
+	 * Expected: {@code a} is probed on the caller's thread and serves the request. Fix:
+	 * make {@code launch} report the refusal (return {@code null}) so the loop runs the
+	 * probe as an ordinary attempt with the same permit.
+	 */
+	@Test
+	void aProbeThePoolRefusesRunsOnTheCallersThreadInsteadOfBeingDroppedAsAFailure() {
+		CircuitBreaker aBreaker = CircuitBreaker.of("a", io.github.resilience4j.circuitbreaker.CircuitBreakerConfig
+			.custom()
+			.permittedNumberOfCallsInHalfOpenState(1)
+			.build());
+		Provider a = new Provider("a", 0, Duration.ofSeconds(5), true, answering("from a", 10), aBreaker);
+		Clock clock = Clock.systemUTC();
+		this.executor = new FailoverExecutor(
+				List.of(a, provider("b", 1, calling((prompt) -> {
+					throw HedgingLoopReviewTests.serverError();
+				}))), FailoverSettings.of(Duration.ofSeconds(5)), new ErrorClassifier(clock),
+				DataClassPolicy.unrestricted(), this.audits::add, null, clock);
+		// the probes' pool refuses (as when saturated)
+		this.executor.getHedging().close();
+		aBreaker.transitionToOpenState();
+		aBreaker.transitionToHalfOpenState();
+
+		AtomicReference<String> answer = new AtomicReference<>();
+		Throwable failure = catchThrowable(() -> answer
+			.set(this.executor.call(new Prompt("hi"), RoutingContext.DEFAULT).getResult().getOutput().getText()));
+
+		assertThat(failure).as("a half-open and healthy, b down").isNull();
+		assertThat(answer.get()).isEqualTo("from a");
+	}
+
 	// ------------------------------------------------------------------- checks
 
 	/**
