@@ -536,6 +536,48 @@ class HedgingRaceReviewTests {
 		}
 	}
 
+	/**
+	 * Holds: a 400 of a stream's first attempt while its hedge runs ends the stream at once
+	 * in the rejection; the hedge's source sees the cancel, its permit comes back, and no
+	 * error is dropped to Reactor's {@code onErrorDropped} hook (no log noise).
+	 */
+	@Test
+	void checkAStreamRejectionEndsTheRaceCleanlyWithoutDroppedErrors() throws Exception {
+		List<Throwable> dropped = new CopyOnWriteArrayList<>();
+		reactor.core.publisher.Hooks.onErrorDropped(dropped::add);
+		try {
+			java.util.concurrent.atomic.AtomicInteger bCancelled = new java.util.concurrent.atomic.AtomicInteger();
+			Bulkhead bBulkhead = Bulkhead.of("b", BulkheadConfig.custom().maxConcurrentCalls(2).build());
+			this.executor = executor(Duration.ofSeconds(5),
+					provider("a", 0, HedgingLoopReviewTests.streaming((prompt) -> reactor.core.publisher.Mono
+						.delay(Duration.ofMillis(200))
+						.flatMapMany((tick) -> reactor.core.publisher.Flux.<ChatResponse>error(HedgingLoopReviewTests.badRequest())))),
+					new Provider("b", 1, Duration.ofSeconds(5), true,
+							HedgingLoopReviewTests.streaming((prompt) -> reactor.core.publisher.Mono
+								.delay(Duration.ofSeconds(3))
+								.map((tick) -> chunk("from b", "STOP"))
+								.flux()
+								.doOnCancel(bCancelled::incrementAndGet)),
+							CircuitBreaker.ofDefaults("b"), bBulkhead, null));
+
+			long start = System.nanoTime();
+			Throwable failure = catchThrowable(() -> this.executor.stream(new Prompt("hi"), RoutingContext.DEFAULT)
+				.collectList()
+				.block(Duration.ofSeconds(5)));
+			long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+			Thread.sleep(200);
+
+			assertThat(failure).isInstanceOf(dev.resilientai.ProviderRequestRejectedException.class);
+			assertThat(tookMs).isLessThan(1_000);
+			assertThat(bCancelled).hasValue(1);
+			assertThat(bBulkhead.getMetrics().getAvailableConcurrentCalls()).isEqualTo(2);
+			assertThat(dropped).isEmpty();
+		}
+		finally {
+			reactor.core.publisher.Hooks.resetOnErrorDropped();
+		}
+	}
+
 	// ------------------------------------------------------------------ support
 
 	private FailoverExecutor executor(Duration deadline, Provider... providers) {
