@@ -66,8 +66,8 @@ public class Drills implements DisposableBean {
 			provider.addListener(new Provider.Listener() {
 
 				@Override
-				public void drillChanged(Provider changed, @Nullable Drill drill) {
-					changed(changed, drill);
+				public void drillChanged(Provider changed, @Nullable Drill previous, @Nullable Drill drill) {
+					changed(changed, previous, drill);
 				}
 
 			});
@@ -116,12 +116,19 @@ public class Drills implements DisposableBean {
 	 * A provider's drill changed, here or through the fleet: the drill it replaces (if any)
 	 * ends, and the new one starts.
 	 */
-	private void changed(Provider provider, @Nullable Drill drill) {
-		Drill previous = (drill != null) ? this.running.put(provider, drill) : this.running.remove(provider);
-		if (previous != null && previous != drill) {
-			ended(provider, previous, (drill != null) ? "replaced by a drill of " + drill.by() : "stopped");
+	private void changed(Provider provider, @Nullable Drill previous, @Nullable Drill drill) {
+		if (drill == null) {
+			// only the drill that was stopped ends (one that ended by itself is gone already)
+			if (previous != null && this.running.remove(provider, previous)) {
+				ended(provider, previous, "stopped");
+			}
+			return;
 		}
-		if (drill != null && previous != drill) {
+		Drill replaced = this.running.put(provider, drill);
+		if (replaced != null && replaced != drill) {
+			ended(provider, replaced, "replaced by a drill of " + drill.by());
+		}
+		if (replaced != drill) {
 			started(provider, drill);
 		}
 	}

@@ -92,21 +92,13 @@ public final class ResilientAiMetricsAutoConfiguration {
 					.tags("provider", provider.getName())
 					.register(registry);
 				provider.getCircuitBreaker().getEventPublisher().onStateTransition((event) -> {
-					var to = event.getStateTransition().getToState();
-					if (to == io.github.resilience4j.circuitbreaker.CircuitBreaker.State.CLOSED) {
-						java.time.Duration time = provider.takeRecoveryTime();
-						if (time != null) {
-							recovery.record(time);
-						}
-						else if (event.getStateTransition()
-							.getFromState() == io.github.resilience4j.circuitbreaker.CircuitBreaker.State.HALF_OPEN) {
-							// the first answered probe closed the breaker itself
-							recovery.record(java.time.Duration.ZERO);
-						}
-					}
-					else if (to == io.github.resilience4j.circuitbreaker.CircuitBreaker.State.OPEN) {
-						// the half-open spell failed: the next recovery starts afresh
-						provider.takeRecoveryTime();
+					// every transition ends the half-open spell; only an answered probe's close
+					// (HALF_OPEN to CLOSED) is a recovery: not an operator's close, nor a close
+					// after a forced open, nor a spell that failed
+					java.time.Duration time = provider.takeRecoveryTime();
+					if (time != null && event
+						.getStateTransition() == io.github.resilience4j.circuitbreaker.CircuitBreaker.StateTransition.HALF_OPEN_TO_CLOSED) {
+						recovery.record(time);
 					}
 				});
 			}

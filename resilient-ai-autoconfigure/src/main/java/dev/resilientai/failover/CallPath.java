@@ -118,13 +118,16 @@ final class CallPath {
 				if (probing) {
 					provider.probeSent();
 					if (probeRun == null && hasLaterCandidate(order, index, hedged)) {
+						// null if the pool refused it: the probe is then an ordinary attempt
 						probeRun = ProbeRun.launch(this, provider, permit, prompt,
 								Math.min(provider.getTimeout().toNanos(), remaining), trace, hedging);
-						if (hedged == null) {
-							hedged = ConcurrentHashMap.newKeySet();
+						if (probeRun != null) {
+							if (hedged == null) {
+								hedged = ConcurrentHashMap.newKeySet();
+							}
+							hedged.add(provider);
+							break;
 						}
-						hedged.add(provider);
-						break;
 					}
 				}
 				int calls = trace.startCall();
@@ -235,10 +238,14 @@ final class CallPath {
 			this.provider = provider;
 		}
 
-		static ProbeRun launch(CallPath path, Provider provider, Permit permit, Prompt prompt, long timeoutNanos,
-				RequestTrace trace, Hedging hedging) {
+		/**
+		 * Start the probe on the hedging pool.
+		 * @return the running probe, or {@code null} if the pool refused it: the caller then
+		 * makes the probe itself, with the same permit
+		 */
+		static @Nullable ProbeRun launch(CallPath path, Provider provider, Permit permit, Prompt prompt,
+				long timeoutNanos, RequestTrace trace, Hedging hedging) {
 			ProbeRun run = new ProbeRun(provider);
-			trace.startCall();
 			RoutingContext context = RoutingContext.current();
 			ContextSnapshot snapshot = CONTEXT.captureAll();
 			Runnable task = () -> {
@@ -257,6 +264,9 @@ final class CallPath {
 					run.outcome.complete(result);
 				}
 				catch (Throwable ex) {
+					// thrown by the attempt (an Error) or before it (the caller's context could
+					// not be set on this thread): the permit is completed (a no-op if the attempt did)
+					permit.released();
 					run.outcome.complete(new Outcome(null, ex, new Classification(ErrorKind.UNKNOWN, null, null),
 							Duration.ZERO, false));
 				}
@@ -269,10 +279,10 @@ final class CallPath {
 				hedging.executor().execute(task);
 			}
 			catch (RejectedExecutionException | Error ex) {
-				permit.released();
-				run.outcome.complete(new Outcome(null, ex, new Classification(ErrorKind.UNKNOWN, null, null),
-						Duration.ZERO, false));
+				// refused (the pool is saturated or closing), or no thread could be started
+				return null;
 			}
+			trace.startCall();
 			return run;
 		}
 
@@ -396,10 +406,10 @@ final class CallPath {
 				throw new RequestInterruptedException(
 						"The request was interrupted during an attempt on provider '" + provider.getName() + "'");
 			}
-			if (failure == null && timedOut) {
-				// an answer after the attempt's time is a timeout: the caller already waited too long
-				failure = new ResilientAiException(
-						"Provider '" + provider.getName() + "' answered after its attempt timeout");
+			if (timedOut) {
+				// what the client threw once its call was cancelled (an I/O failure), or an answer
+				// after the attempt's time: a timeout, for the breaker's listeners too
+				failure = new AttemptTimeoutException(provider.getName(), duration, failure);
 			}
 			boolean empty = failure == null && (response == null || response.getResults().isEmpty());
 			if (empty) {
@@ -501,6 +511,24 @@ final class CallPath {
 			Thread.currentThread().interrupt();
 			throw new RequestInterruptedException("The request was interrupted while backing off before a retry");
 		}
+	}
+
+	/**
+	 * An attempt ran out of its time (its own timeout or the request's deadline). The
+	 * breaker's error event carries it, so whoever classifies that event sees a timeout,
+	 * not the I/O failure of the cancelled call (its cause).
+	 */
+	static final class AttemptTimeoutException extends TimeoutException {
+
+		private static final long serialVersionUID = 1L;
+
+		AttemptTimeoutException(String provider, Duration after, @Nullable Throwable cause) {
+			super("Provider '" + provider + "' timed out after " + after.toMillis() + " ms");
+			if (cause != null) {
+				initCause(cause);
+			}
+		}
+
 	}
 
 	/**
@@ -633,7 +661,8 @@ final class CallPath {
 			synchronized (this) {
 				if (!this.closed) {
 					try {
-						this.launch = timer.schedule(this, this.delay.toNanos(), TimeUnit.NANOSECONDS);
+						// the timer only hands the hedge to the pool: choosing it never holds the timer
+						this.launch = timer.schedule(this::launchHedge, this.delay.toNanos(), TimeUnit.NANOSECONDS);
 					}
 					catch (RejectedExecutionException ex) {
 						// the executor is closing: no hedge
@@ -652,12 +681,14 @@ final class CallPath {
 					Outcome outcome = CallPath.this.attempt(provider, permit, this.prompt, timeoutNanos,
 							(guard) -> started(guard, who));
 					if (outcome.response != null && this.winner.compareAndSet(NONE, who)) {
-						AttemptGuard other = (who == PRIMARY) ? this.hedgeGuard : this.primaryGuard;
-						if (other != null) {
-							other.cancel();
-						}
+						// the answer reaches the caller first; then the loser is cancelled on this
+						// thread, whose HTTP client's canceller may be slow
+						result.complete(outcome);
+						cancel((who == PRIMARY) ? this.hedgeGuard : this.primaryGuard);
 					}
-					result.complete(outcome);
+					else {
+						result.complete(outcome);
+					}
 				}
 				finally {
 					RoutingContext.restore(previous);
@@ -690,10 +721,32 @@ final class CallPath {
 			}
 		}
 
-		/** The delay is up and the first attempt still runs: send the hedge, if it can go. */
+		/** The delay is up: choose and run the hedge on the pool, never on the timer's thread. */
+		private void launchHedge() {
+			if (!isOpen()) {
+				return;
+			}
+			try {
+				this.hedging.executor().execute(this);
+			}
+			catch (Throwable ex) {
+				// refused, or no thread could be started: no hedge
+			}
+		}
+
+		private synchronized boolean isOpen() {
+			return !this.closed && this.winner.get() == NONE && !this.primaryOutcome.isDone();
+		}
+
+		/**
+		 * The delay is up and the first attempt still runs: send the hedge, if it can go, and
+		 * run it on this pool thread. Outside the race's monitor: the caller's
+		 * {@link #close()} never waits for the hedge to be chosen; and a hedge never waits
+		 * for a bulkhead slot.
+		 */
 		@Override
-		public synchronized void run() {
-			if (this.closed || this.winner.get() != NONE || this.primaryOutcome.isDone() || !this.hedging.tryTake()) {
+		public void run() {
+			if (!isOpen() || !this.hedging.tryTake()) {
 				return;
 			}
 			Provider candidate = null;
@@ -708,7 +761,7 @@ final class CallPath {
 				if (this.hedged.contains(provider) || provider.isRateLimited(CallPath.this.clock)) {
 					continue;
 				}
-				permit = Permit.acquire(provider, null);
+				permit = Permit.acquireWithoutWaiting(provider);
 				if (permit != null) {
 					candidate = provider;
 					timeoutNanos = Math.min(provider.getTimeout().toNanos(), remaining);
@@ -719,29 +772,20 @@ final class CallPath {
 				this.hedging.refund();
 				return;
 			}
-			if (this.closed || this.winner.get() != NONE || this.primaryOutcome.isDone()) {
-				// the first attempt ended while the hedge was chosen
-				permit.released();
-				this.hedging.refund();
-				return;
+			synchronized (this) {
+				if (this.closed || this.winner.get() != NONE || this.primaryOutcome.isDone()) {
+					// the first attempt ended while the hedge was chosen
+					permit.released();
+					this.hedging.refund();
+					return;
+				}
+				this.hedgeStart = System.nanoTime();
+				this.hedgeProvider = candidate;
+				this.hedged.add(candidate);
+				this.trace.startCall();
+				this.hedging.started(candidate.getName());
 			}
-			Provider provider = candidate;
-			Permit hedgePermit = permit;
-			long timeout = timeoutNanos;
-			this.hedgeStart = System.nanoTime();
-			try {
-				this.hedging.executor().execute(() -> runAttempt(provider, hedgePermit, timeout, HEDGE));
-			}
-			catch (Throwable ex) {
-				// refused, or no thread could be started: no hedge, the provider stays the loop's
-				hedgePermit.released();
-				this.hedging.refund();
-				return;
-			}
-			this.hedgeProvider = provider;
-			this.hedged.add(provider);
-			this.trace.startCall();
-			this.hedging.started(provider.getName());
+			runAttempt(candidate, permit, timeoutNanos, HEDGE);
 		}
 
 		/**
@@ -808,7 +852,9 @@ final class CallPath {
 				other = this.hedgeOutcome.get(Math.max(0, this.deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
 			}
 			catch (InterruptedException ex) {
-				abort(hedge);
+				abort(hedge, false);
+				recordFailure(this.trace, this.primary, first);
+				this.decided = null;
 				Thread.currentThread().interrupt();
 				throw new RequestInterruptedException(
 						"The request was interrupted while its hedged attempt on provider '" + hedge.getName() + "' ran");
@@ -851,11 +897,11 @@ final class CallPath {
 		private @Nullable Outcome awaitFirst() {
 			while (true) {
 				if (this.winner.get() == HEDGE) {
-					if (this.hedgeOutcome.isDone()) {
-						return null;
+					// the hedge answered: its thread completes its outcome right after the claim
+					while (!this.hedgeOutcome.isDone()) {
+						Thread.onSpinWait();
 					}
-					await(this.hedgeOutcome);
-					continue;
+					return null;
 				}
 				Outcome first = this.primaryOutcome.getNow(null);
 				if (first != null && !first.cancelled && (first.response == null || this.winner.get() == PRIMARY)) {
@@ -884,14 +930,14 @@ final class CallPath {
 				future.get(remaining, TimeUnit.NANOSECONDS);
 			}
 			catch (InterruptedException ex) {
-				abort(close());
+				abort(close(), true);
 				Thread.currentThread().interrupt();
 				throw new RequestInterruptedException(
 						"The request was interrupted during an attempt on provider '" + this.primary.getName() + "'");
 			}
 			catch (TimeoutException ex) {
 				// the request's deadline: both attempts are cut short, nothing held against either
-				abort(close());
+				abort(close(), false);
 				this.timedOut = true;
 				this.decided = new Outcome(null, ex, new Classification(ErrorKind.TIMEOUT, null, null),
 						Duration.ofNanos(System.nanoTime() - this.primaryStart), false);
@@ -901,14 +947,40 @@ final class CallPath {
 			}
 		}
 
-		/** The caller gave up: cancel both attempts and record the hedge as cut short. */
-		private void abort(@Nullable Provider hedge) {
+		/**
+		 * The caller gave up: cancel both attempts (on the pool, so that a slow canceller
+		 * never holds the caller) and record the hedge as cut short.
+		 * @param hedge the hedge's provider, if a hedge was sent
+		 * @param primaryRunning whether the first attempt was still running, to be recorded as
+		 * cut short too (a deadline records it as timed out instead)
+		 */
+		private void abort(@Nullable Provider hedge, boolean primaryRunning) {
 			this.winner.compareAndSet(NONE, ABORTED);
-			cancel(this.primaryGuard);
+			cancelAsync(this.primaryGuard);
 			if (hedge != null) {
-				cancel(this.hedgeGuard);
+				cancelAsync(this.hedgeGuard);
 				this.trace.hedged();
+				Outcome first = this.primaryOutcome.getNow(null);
+				if (primaryRunning && (first == null || first.cancelled || first.response != null)) {
+					this.trace.lost(this.primary.getName(), Duration.ofNanos(System.nanoTime() - this.primaryStart));
+				}
+				else if (primaryRunning) {
+					recordFailure(this.trace, this.primary, first);
+				}
 				this.trace.lost(hedge.getName(), Duration.ofNanos(System.nanoTime() - this.hedgeStart));
+			}
+		}
+
+		/** Cancel an attempt on the pool; on the calling thread only if the pool refuses. */
+		private void cancelAsync(@Nullable AttemptGuard guard) {
+			if (guard == null) {
+				return;
+			}
+			try {
+				this.hedging.executor().execute(guard::cancel);
+			}
+			catch (Throwable ex) {
+				guard.cancel();
 			}
 		}
 
@@ -928,7 +1000,7 @@ final class CallPath {
 		/** The hedge lost, or has no one to answer: cancel it unless it ended already. */
 		private void loseHedge(Provider hedge) {
 			this.winner.compareAndSet(NONE, PRIMARY);
-			cancel(this.hedgeGuard);
+			cancelAsync(this.hedgeGuard);
 			Outcome ended = this.hedgeOutcome.getNow(null);
 			if (ended != null && !ended.cancelled && ended.response == null) {
 				recordHedgeFailure(hedge, ended);

@@ -69,6 +69,23 @@ final class Permit {
 	}
 
 	/**
+	 * Take a permit for a hedge: as {@link #acquire}, but never waiting for a bulkhead slot
+	 * (a bulkhead with a {@code max-wait-duration} makes callers wait; a hedge that finds no
+	 * free slot is simply not sent).
+	 * @param provider the provider
+	 * @return the permit, or {@code null} if the provider has no free slot or its breaker
+	 * refuses
+	 */
+	static @Nullable Permit acquireWithoutWaiting(Provider provider) {
+		Bulkhead bulkhead = provider.getBulkhead();
+		if (!bulkhead.getBulkheadConfig().getMaxWaitDuration().isZero()
+				&& bulkhead.getMetrics().getAvailableConcurrentCalls() <= 0) {
+			return null;
+		}
+		return acquire(provider, null);
+	}
+
+	/**
 	 * The attempt answered.
 	 * @param duration the time the breaker judges slowness by: the whole call, or a stream's
 	 * wait for its first chunk
@@ -76,6 +93,9 @@ final class Permit {
 	void succeeded(Duration duration) {
 		if (COMPLETED.compareAndSet(this, 0, 1)) {
 			this.provider.noteAnswer();
+			if (this.circuitBreaker.getState() == CircuitBreaker.State.HALF_OPEN) {
+				this.provider.halfOpenAnswered();
+			}
 			try {
 				this.circuitBreaker.onSuccess(duration.toNanos(), TimeUnit.NANOSECONDS);
 			}

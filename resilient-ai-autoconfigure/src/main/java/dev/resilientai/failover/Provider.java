@@ -467,10 +467,12 @@ public final class Provider {
 	 */
 	public void setDrill(@Nullable Drill drill) {
 		synchronized (this.drillLock) {
+			Drill previous = this.drill;
 			this.drill = drill;
-		}
-		for (Listener listener : this.listeners) {
-			listener.drillChanged(this, drill);
+			// under the lock: listeners hear of changes in the order they were made
+			for (Listener listener : this.listeners) {
+				listener.drillChanged(this, previous, drill);
+			}
 		}
 	}
 
@@ -485,9 +487,9 @@ public final class Provider {
 				return;
 			}
 			this.drill = null;
-		}
-		for (Listener listener : this.listeners) {
-			listener.drillChanged(this, null);
+			for (Listener listener : this.listeners) {
+				listener.drillChanged(this, drill, null);
+			}
 		}
 	}
 
@@ -589,6 +591,18 @@ public final class Provider {
 		default void drillChanged(Provider provider, @Nullable Drill drill) {
 		}
 
+		/**
+		 * A drill started on the provider, replacing another or none, or stopped. Called
+		 * while the change is made (changes of one provider are heard in their order); by
+		 * default calls {@link #drillChanged(Provider, Drill)}.
+		 * @param provider the provider
+		 * @param previous the drill that ran before the change, or {@code null}
+		 * @param drill the drill, or {@code null} when stopped
+		 */
+		default void drillChanged(Provider provider, @Nullable Drill previous, @Nullable Drill drill) {
+			drillChanged(provider, drill);
+		}
+
 	}
 
 	/**
@@ -652,8 +666,14 @@ public final class Provider {
 	 */
 	void probeAnswered() {
 		this.probesAnswered.increment();
-		if (this.circuitBreaker.getState() == CircuitBreaker.State.HALF_OPEN) {
-			// a recovery starts with the first answered probe of a half-open spell
+	}
+
+	/**
+	 * An attempt that a half-open breaker let through answered: the recovery starts with
+	 * the first of a spell. Called before the breaker hears of the answer, which may close it.
+	 */
+	void halfOpenAnswered() {
+		if (this.firstProbeAnswer.get() == 0) {
 			this.firstProbeAnswer.compareAndSet(0, System.nanoTime());
 		}
 	}

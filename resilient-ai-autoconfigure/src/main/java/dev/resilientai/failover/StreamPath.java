@@ -20,7 +20,6 @@ import dev.resilientai.ProviderRequestRejectedException;
 import dev.resilientai.ResilientAiException;
 import dev.resilientai.SkipReason;
 import dev.resilientai.StreamInterruptedException;
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -111,14 +110,18 @@ final class StreamPath {
 				continue;
 			}
 			Duration timeout = Duration.ofNanos(Math.min(provider.getTimeout().toNanos(), remaining));
-			// a half-open breaker's probe is never hedged: a hedge that won would cut it short
-			// unjudged and leave the breaker half-open for the next request to probe again
-			if (state.hedging != null && state.hedging.delayFor(provider).compareTo(timeout) < 0
-					&& provider.getCircuitBreaker().getState() != CircuitBreaker.State.HALF_OPEN) {
+			boolean probing = provider.takeProbe();
+			if (probing) {
+				provider.probeSent();
+			}
+			// a probe (a half-open breaker's, or the first after a rest) is never hedged: a hedge
+			// that won would cut it short unjudged and leave the breaker half-open for the next
+			// request to probe again
+			else if (state.hedging != null && state.hedging.delayFor(provider).compareTo(timeout) < 0) {
 				return hedged(index, provider, permit, state, timeout);
 			}
 			int from = index;
-			return attempt(index, provider, permit, state, timeout, null, () -> from(from + 1, state));
+			return attempt(index, provider, permit, state, timeout, null, probing, () -> from(from + 1, state));
 		}
 		return state.noAnswer.apply(state.trace);
 	}
@@ -138,7 +141,7 @@ final class StreamPath {
 		// a failure of the first attempt that ends the request as it is (a rejection, an Error)
 		AtomicReference<Throwable> endedWith = new AtomicReference<>();
 		Sinks.Empty<Void> ended = Sinks.empty();
-		Flux<ChatResponse> first = attempt(index, provider, permit, state, timeout, race,
+		Flux<ChatResponse> first = attempt(index, provider, permit, state, timeout, race, false,
 				() -> Flux.error(new LostAttempt()))
 			.doOnError((failure) -> {
 				firstFailed.tryEmitEmpty();
@@ -176,7 +179,7 @@ final class StreamPath {
 	/** The hedge of a stream: the next eligible provider that can take it, within the budget. */
 	private Flux<ChatResponse> hedge(int index, State state, Race race) {
 		Hedging hedging = state.hedging;
-		if (!hedging.tryTake()) {
+		if (race.decided || !hedging.tryTake()) {
 			return Flux.error(new LostAttempt());
 		}
 		// a hedge prefers another fault domain than the slow provider's, and the failed ones
@@ -193,13 +196,18 @@ final class StreamPath {
 			if (state.hedged.contains(provider) || provider.isRateLimited(this.clock)) {
 				continue;
 			}
-			Permit permit = Permit.acquire(provider, null);
+			Permit permit = Permit.acquireWithoutWaiting(provider);
+			if (permit != null && race.decided) {
+				// the first attempt's chunk came while the hedge was chosen: it is not sent
+				permit.released();
+				break;
+			}
 			if (permit != null) {
 				state.hedged.add(provider);
 				state.trace.hedged();
 				hedging.started(provider.getName());
 				return attempt(eligible.indexOf(provider), provider, permit, state,
-						Duration.ofNanos(Math.min(provider.getTimeout().toNanos(), remaining)), race,
+						Duration.ofNanos(Math.min(provider.getTimeout().toNanos(), remaining)), race, false,
 						() -> Flux.error(new LostAttempt()));
 			}
 		}
@@ -241,7 +249,8 @@ final class StreamPath {
 	 * on cancellation (released), or, for anything else, when the attempt's stream ends.
 	 */
 	private Flux<ChatResponse> attempt(int index, Provider provider, Permit permit, State state,
-			Duration firstChunkTimeout, @Nullable Race race, Supplier<Flux<ChatResponse>> onFailover) {
+			Duration firstChunkTimeout, @Nullable Race race, boolean probing,
+			Supplier<Flux<ChatResponse>> onFailover) {
 		boolean raced = race != null;
 		int attemptNumber = state.trace.startCall();
 		long start = System.nanoTime();
@@ -278,6 +287,9 @@ final class StreamPath {
 						raced ? Math.max(attemptNumber, state.trace.calls()) : attemptNumber);
 			})
 			.doOnComplete(() -> {
+				if (probing) {
+					provider.probeAnswered();
+				}
 				permit.succeeded(Duration.ofNanos(firstChunkAt.get() - start));
 				this.hedging.observe(provider, Duration.ofNanos(firstChunkAt.get() - start));
 				state.trace.succeeded(provider.getName(), Duration.ofNanos(System.nanoTime() - start));

@@ -159,10 +159,8 @@ public class FleetSync implements SmartLifecycle {
 				}
 
 				@Override
-				public void drillChanged(Provider provider, @Nullable Drill drill) {
+				public void drillChanged(Provider provider, @Nullable Drill previous, @Nullable Drill drill) {
 					Instant now = FleetSync.this.clock.instant();
-					Drill previous = view.lastDrill;
-					view.lastDrill = drill;
 					if (drill != null) {
 						local(view, FleetEvent.Type.DRILL_STARTED, Duration.between(now, drill.until()),
 								drillDetail(drill));
@@ -583,11 +581,9 @@ public class FleetSync implements SmartLifecycle {
 						return;
 					}
 					provider.setDrill(drill);
-					view.lastDrill = drill;
 				}
 				case DRILL_STOPPED -> {
 					provider.setDrill(null);
-					view.lastDrill = null;
 				}
 			}
 		}
@@ -1013,7 +1009,6 @@ public class FleetSync implements SmartLifecycle {
 
 		volatile boolean forcedByFleet;
 
-		volatile @Nullable Drill lastDrill;
 
 		ProviderView(Provider provider) {
 			this.provider = provider;

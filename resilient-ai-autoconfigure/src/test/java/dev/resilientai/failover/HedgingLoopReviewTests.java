@@ -10,6 +10,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
@@ -335,25 +336,28 @@ class HedgingLoopReviewTests {
 	}
 
 	/**
-	 * The first attempt answers while the timer's {@code run()} is still choosing the hedge
-	 * (holding the race's lock, so {@code close()} waits). The hedge is then sent after the
+	 * The first attempt answers while a pool thread is still choosing the hedge (once the
+	 * timer's thread, holding the race's lock, so {@code close()} waited). The hedge is then sent after the
 	 * answer, and since the primary claims the race only in {@code settle}, after
 	 * {@code close()}, {@code trace.hedged()} and {@code hedgeProvider()}, a quick hedge claims
 	 * it first: the answer that came first is discarded (recorded as a cancelled loser), a
 	 * later one from another provider is served, and a provider is called (and billed) for a
 	 * request that had its answer. Even when the primary does claim first,
 	 * {@code hedgeStarted} cancels the guard but {@code attempt} still calls the model.
-	 * Forced here by a clock that is slow on the timer thread while it checks b's (expired)
+	 * Forced here by a clock that is slow on the hedge's thread while it checks b's (expired)
 	 * rest.
 	 */
 	@Test
 	void anAnswerThatCameBeforeTheHedgeWasSentWinsAndTheHedgeIsNotCalled() {
 		CountDownLatch timerChoosing = new CountDownLatch(1);
+		AtomicBoolean aCalled = new AtomicBoolean();
 		Clock clock = new Clock() {
 
 			@Override
 			public Instant instant() {
-				if (Thread.currentThread().getName().startsWith("resilient-ai-timeout")) {
+				// the hedge is chosen on a pool thread (not the timer's) while a's call runs
+				if (aCalled.get() && Thread.currentThread().getName().startsWith("resilient-ai-hedge")
+						&& timerChoosing.getCount() > 0) {
 					timerChoosing.countDown();
 					sleep(300);
 				}
@@ -378,6 +382,7 @@ class HedgingLoopReviewTests {
 		}));
 		b.rateLimitUntil(Instant.now().minusSeconds(60));
 		Provider a = provider("a", 0, calling((prompt) -> {
+			aCalled.set(true);
 			await(timerChoosing);
 			return chunk("from a", "STOP");
 		}));

@@ -11,7 +11,6 @@ import dev.resilientai.failover.ErrorClassifier;
 import dev.resilientai.failover.FailoverChatModel;
 import dev.resilientai.failover.FailoverExecutor;
 import dev.resilientai.logging.ProviderEventLogger;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -23,24 +22,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
- * Reproduces a mislabelled log line of the starter (found in the footprint run, where a cold
- * first call ran past its 1 s attempt timeout): an attempt cut off by its timeout is a
- * {@code TIMEOUT} in the request's trace ({@link AllProvidersFailedException#getAttempts()},
- * metrics), but {@code ProviderEventLogger} logs it as {@code connection}. The call path knows
- * the attempt timed out (its {@code AttemptGuard} fired); the logger re-classifies the
- * breaker event's throwable, which is only the OpenAI SDK's I/O failure of the OkHttp call the
- * guard cancelled ({@code OpenAIIoException} caused by {@code IOException: Canceled}), and
- * {@code ErrorClassifier} calls that a connection failure. Two providers over the OpenAI SDK
+ * An attempt cut off by its timeout is logged as a timeout (found in the footprint run, where
+ * a cold first call ran past its 1 s attempt timeout and was logged as {@code connection}):
+ * it is a {@code TIMEOUT} in the request's trace ({@link AllProvidersFailedException#getAttempts()},
+ * metrics), and the breaker's error event, which {@code ProviderEventLogger} classifies, now
+ * carries the call path's timeout rather than only the OpenAI SDK's I/O failure of the OkHttp
+ * call the guard cancelled ({@code OpenAIIoException} caused by {@code IOException: Canceled},
+ * which {@code ErrorClassifier} calls a connection failure). Two providers over the OpenAI SDK
  * with the starter's {@code OkHttpAttemptInterceptor}, as the outage harness builds them: the
- * primary hangs, the secondary is down. Disabled until the starter logs the kind its call path
- * decided (resilient-ai-autoconfigure is not changed from this branch): it fails today on the
- * last assertion, with {@code failed (connection)}.
+ * primary hangs, the secondary is down.
  */
 @ExtendWith(OutputCaptureExtension.class)
-class AttemptTimeoutLogReproTests {
+class AttemptTimeoutLogTests {
 
 	@Test
-	@Disabled("reproduces a starter bug: an attempt timeout is logged as 'connection' by ProviderEventLogger")
 	void anAttemptCutOffByItsTimeoutIsATimeoutInTheTraceAndInTheBreakersThrowable(CapturedOutput output)
 			throws Exception {
 		try (StubProvider primary = new StubProvider("primary", 5, 2000);
@@ -64,9 +59,9 @@ class AttemptTimeoutLogReproTests {
 						.isEqualTo(ErrorKind.TIMEOUT));
 				assertThat(recorded).hasSize(1);
 				// what the logger does with it: the kind it logs
-				System.out.println("breaker event throwable: " + chain(recorded.get(0)));
-				System.out.println("ErrorClassifier says: " + new ErrorClassifier().classify(recorded.get(0)).kind());
-				// fails today: the line reads "Provider 'primary' failed (connection); ..."
+				assertThat(new ErrorClassifier().classify(recorded.get(0)).kind()).as(chain(recorded.get(0)))
+					.isEqualTo(ErrorKind.TIMEOUT);
+				// before the fix the line read "Provider 'primary' failed (connection); ..."
 				assertThat(output).contains("Provider 'primary' failed (timeout)");
 			}
 			finally {
