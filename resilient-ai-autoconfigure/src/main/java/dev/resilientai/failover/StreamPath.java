@@ -261,13 +261,13 @@ final class StreamPath {
 		Flux<ChatResponse> source = Flux.using(StreamCancellation::open,
 				(cancellation) -> open(provider, permit, state, cancellation, start),
 				StreamCancellation::close);
-		// one idle timeout for every chunk the request's deadline does not cut short
-		Mono<Long> idle = this.timeouts.after(idleTimeout);
+		// the first-chunk and idle timeouts: one timer task at a time, not one per chunk
+		StreamWatchdog watchdog = new StreamWatchdog(this.timeouts, firstChunkTimeout, idleTimeout, state.deadline);
 		return state.inherited.within(source)
-			.timeout(this.timeouts.after(firstChunkTimeout), (chunk) -> {
-				Duration wait = untilNextChunk(idleTimeout, state.deadline);
-				return (wait == idleTimeout) ? idle : this.timeouts.after(wait);
-			})
+			.doOnSubscribe((subscription) -> watchdog.start())
+			.doOnNext((chunk) -> watchdog.chunk())
+			.takeUntilOther(watchdog.expiry())
+			.concatWith(Mono.defer(watchdog::end))
 			.concatWith(Mono.defer(() -> (delivered.get() == 0)
 					? Mono.error(new IncompleteStreamException(ErrorKind.INVALID_RESPONSE))
 					: (finished.get() || !provider.isEndMarkerRequired()) ? Mono.empty()
@@ -305,7 +305,10 @@ final class StreamPath {
 			})
 			.onErrorResume(
 					(failure) -> failed(index, provider, permit, state, failure, start, delivered.get(), onFailover))
-			.doFinally((signal) -> permit.released());
+			.doFinally((signal) -> {
+				watchdog.stop();
+				permit.released();
+			});
 	}
 
 	private Flux<ChatResponse> open(Provider provider, Permit permit, State state, StreamCancellation cancellation,
@@ -385,16 +388,6 @@ final class StreamPath {
 			state.failedAt(index, provider);
 		}
 		return onFailover.get();
-	}
-
-	/**
-	 * The longest wait for the next chunk: the idle timeout, cut short by the request's
-	 * deadline, which bounds the whole stream as it bounds a call.
-	 * @return {@code idleTimeout} itself unless the deadline cuts it short
-	 */
-	private static Duration untilNextChunk(Duration idleTimeout, long deadline) {
-		long remaining = Math.max(0, deadline - System.nanoTime());
-		return (remaining < idleTimeout.toNanos()) ? Duration.ofNanos(remaining) : idleTimeout;
 	}
 
 	/**

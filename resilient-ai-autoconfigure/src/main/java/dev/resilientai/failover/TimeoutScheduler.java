@@ -5,18 +5,17 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import reactor.core.Disposable;
-import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
 /**
  * The stream timeouts' clock: the failover executor's timer, whose queue a no-op task heads
- * (see {@link FailoverExecutor#keepHeadOfQueue}), so that the timeout a stream sets for each
- * chunk, seconds away, queues behind it instead of waking a thread per chunk as a timer of
- * Reactor's parallel scheduler does. A timeout that fires hands its signal to Reactor's
- * parallel scheduler, where it ran before, so what follows (the attempt cancelled, the next
- * provider's stream) never runs on the timer's thread. Once the timer is closed, Reactor's
- * parallel scheduler times the streams still running.
+ * (see {@link FailoverExecutor#keepHeadOfQueue}), so that a stream's timeout (see
+ * {@link StreamWatchdog}), seconds away, queues behind it instead of waking a thread as a
+ * timer of Reactor's parallel scheduler does. Plain tasks ({@link #schedule(Runnable)}) run on
+ * Reactor's parallel scheduler: a timeout that fires hands its signal there, so what follows
+ * (the attempt cancelled, the next provider's stream) never runs on the timer's thread. Once
+ * the timer is closed, Reactor's parallel scheduler times the streams still running.
  */
 final class TimeoutScheduler implements Scheduler {
 
@@ -24,15 +23,6 @@ final class TimeoutScheduler implements Scheduler {
 
 	TimeoutScheduler(ScheduledExecutorService timer) {
 		this.timer = Schedulers.fromExecutorService(timer, "resilient-ai-timeout");
-	}
-
-	/**
-	 * A signal after the given time, delivered on Reactor's parallel scheduler.
-	 * @param timeout the time
-	 * @return the signal
-	 */
-	Mono<Long> after(java.time.Duration timeout) {
-		return Mono.delay(timeout, this).publishOn(Schedulers.parallel());
 	}
 
 	@Override

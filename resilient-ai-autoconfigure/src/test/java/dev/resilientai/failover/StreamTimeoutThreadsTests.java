@@ -91,7 +91,11 @@ class StreamTimeoutThreadsTests {
 		TimeoutScheduler timeouts = new TimeoutScheduler(timer);
 		timer.shutdownNow();
 
-		assertThat(timeouts.after(Duration.ofMillis(20)).block(Duration.ofSeconds(5))).isZero();
+		StreamWatchdog watchdog = new StreamWatchdog(timeouts, Duration.ofMillis(20), Duration.ofSeconds(5),
+				System.nanoTime() + Duration.ofSeconds(10).toNanos());
+		watchdog.start();
+
+		assertThat(watchdog.expiry().thenReturn(Boolean.TRUE).block(Duration.ofSeconds(5))).isTrue();
 	}
 
 	private FailoverExecutor executor(Duration timeout, Provider... providers) {

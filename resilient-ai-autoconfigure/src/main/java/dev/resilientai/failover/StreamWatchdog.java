@@ -1,0 +1,133 @@
+package dev.resilientai.failover;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.jspecify.annotations.Nullable;
+import reactor.core.Disposable;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+/**
+ * The time limits of one stream attempt: its first chunk within the first-chunk timeout, each
+ * next chunk within the idle timeout, both cut short by the request's deadline. One timer
+ * task at a time, not one per chunk: a chunk only notes its time, and the task, when it
+ * runs, either expires the attempt or sets itself again for the last chunk's time plus the
+ * idle timeout. The expiry is signalled on Reactor's parallel scheduler (see
+ * {@link TimeoutScheduler}), never on the timer's thread.
+ */
+final class StreamWatchdog implements Runnable {
+
+	private final TimeoutScheduler timeouts;
+
+	private final long firstChunkTimeout;
+
+	private final long idleTimeout;
+
+	private final long requestDeadline;
+
+	private final Sinks.Empty<Void> expiry = Sinks.empty();
+
+	private long firstChunkDeadline;
+
+	/** The time of the last chunk, {@code 0} before the first. */
+	private volatile long lastChunk;
+
+	private volatile boolean expired;
+
+	private volatile boolean stopped;
+
+	private volatile @Nullable Disposable task;
+
+	StreamWatchdog(TimeoutScheduler timeouts, Duration firstChunkTimeout, Duration idleTimeout, long requestDeadline) {
+		this.timeouts = timeouts;
+		this.firstChunkTimeout = firstChunkTimeout.toNanos();
+		this.idleTimeout = idleTimeout.toNanos();
+		this.requestDeadline = requestDeadline;
+	}
+
+	/** The attempt's stream was subscribed: the first chunk's time starts. */
+	void start() {
+		long now = System.nanoTime();
+		this.firstChunkDeadline = now + this.firstChunkTimeout;
+		schedule(this.firstChunkTimeout);
+	}
+
+	/** A chunk arrived (chunks arrive one at a time). */
+	void chunk() {
+		long now = System.nanoTime();
+		if (now == 0) {
+			// 0 stands for "no chunk yet"
+			now = 1;
+		}
+		boolean first = this.lastChunk == 0;
+		this.lastChunk = now;
+		if (first) {
+			// the next chunk may be due before the first-chunk timeout the timer waits for
+			long wait = Math.min(now + this.idleTimeout, this.requestDeadline) - now;
+			if (now + wait < this.firstChunkDeadline) {
+				Disposable current = this.task;
+				if (current != null) {
+					current.dispose();
+				}
+				schedule(Math.max(0, wait));
+			}
+		}
+	}
+
+	/** The attempt ended: no expiry after this. */
+	void stop() {
+		this.stopped = true;
+		Disposable current = this.task;
+		if (current != null) {
+			current.dispose();
+		}
+	}
+
+	/**
+	 * Return the signal that the attempt's time is up.
+	 * @return completes when the attempt expires
+	 */
+	Mono<Void> expiry() {
+		return this.expiry.asMono();
+	}
+
+	/**
+	 * Return the attempt's end after its stream stopped: a {@link TimeoutException} if the
+	 * watchdog cut it off, nothing otherwise.
+	 * @param <T> the stream's element type
+	 * @return the end
+	 */
+	<T> Mono<T> end() {
+		return this.expired ? Mono.error(new TimeoutException(this.lastChunk == 0
+				? "No first chunk within " + TimeUnit.NANOSECONDS.toMillis(this.firstChunkTimeout) + " ms"
+				: "No next chunk within the idle timeout or before the request's deadline")) : Mono.empty();
+	}
+
+	/** The timer's check: expire the attempt, or wait until the next chunk is due. */
+	@Override
+	public void run() {
+		if (this.stopped) {
+			return;
+		}
+		long last = this.lastChunk;
+		long due = (last == 0) ? this.firstChunkDeadline : Math.min(last + this.idleTimeout, this.requestDeadline);
+		long wait = due - System.nanoTime();
+		if (wait > 0) {
+			schedule(wait);
+			return;
+		}
+		this.expired = true;
+		this.timeouts.schedule(this.expiry::tryEmitEmpty);
+	}
+
+	private void schedule(long delayNanos) {
+		Disposable next = this.timeouts.schedule(this, delayNanos, TimeUnit.NANOSECONDS);
+		this.task = next;
+		if (this.stopped) {
+			next.dispose();
+		}
+	}
+
+}
