@@ -758,7 +758,9 @@ final class CallPath {
 				if (remaining <= 0) {
 					break;
 				}
-				if (this.hedged.contains(provider) || provider.isRateLimited(CallPath.this.clock)) {
+				if (this.hedged.contains(provider) || provider.isRateLimited(CallPath.this.clock)
+						|| provider.isHalfOpen()) {
+					// a half-open breaker's calls are probes, never cut short as a losing hedge is
 					continue;
 				}
 				permit = Permit.acquireWithoutWaiting(provider);

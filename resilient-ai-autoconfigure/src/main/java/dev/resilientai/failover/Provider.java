@@ -634,6 +634,14 @@ public final class Provider {
 	}
 
 	/**
+	 * Whether the provider's breaker is half-open: its calls are probes.
+	 * @return {@code true} if half-open
+	 */
+	boolean isHalfOpen() {
+		return this.circuitBreaker.getState() == CircuitBreaker.State.HALF_OPEN;
+	}
+
+	/**
 	 * Whether an attempt about to run on this provider is a probe: its breaker is half-open,
 	 * or it is the first attempt after a rest or the kill switch.
 	 * @return {@code true} for a probe (taking the come-back probe, if it was one)

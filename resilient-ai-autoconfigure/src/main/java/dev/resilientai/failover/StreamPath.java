@@ -193,7 +193,8 @@ final class StreamPath {
 			if (remaining <= 0) {
 				break;
 			}
-			if (state.hedged.contains(provider) || provider.isRateLimited(this.clock)) {
+			if (state.hedged.contains(provider) || provider.isRateLimited(this.clock) || provider.isHalfOpen()) {
+				// a half-open breaker's calls are probes, never cut short as a losing hedge is
 				continue;
 			}
 			Permit permit = Permit.acquireWithoutWaiting(provider);
