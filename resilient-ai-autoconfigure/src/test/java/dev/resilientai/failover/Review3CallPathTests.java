@@ -169,6 +169,46 @@ class Review3CallPathTests {
 		assertThat(bBulkhead.waitedMillis).as("ms a parallel-scheduler thread waited in b's bulkhead").isLessThan(100);
 	}
 
+	/**
+	 * Defect: the mend that makes a hedged call's winner complete before the loser is
+	 * cancelled was not carried over to {@code ProbeRun}. When the probe answers first, its
+	 * pool thread runs {@code caller.cancel()} <em>before</em>
+	 * {@code run.outcome.complete(result)} ({@code CallPath.java:257-264}), and
+	 * {@code AttemptGuard.stop} runs every registered canceller synchronously before it
+	 * interrupts the caller's thread ({@code AttemptGuard.java:145-146}), while the caller's
+	 * {@code finish()} spins until that interrupt is delivered
+	 * ({@code AttemptGuard.java:169-171}). A slow canceller of the caller's own attempt (1 s
+	 * here: closing an SSL socket whose peer does not read) holds the caller although the
+	 * probe answered at ~100 ms and the caller's own call would stop at the interrupt:
+	 * "the first answer returns at once" does not hold for a probe.
+	 * <p>
+	 * Expected: the probe's answer within a few hundred ms. Fix: complete the probe's outcome
+	 * first, cancel the caller's attempt off the probe thread, and in {@code AttemptGuard.stop}
+	 * deliver the interrupt (and set {@code interruptDelivered}) before running the cancellers,
+	 * so that {@code finish()} never waits for a canceller.
+	 */
+	@Test
+	void aProbesAnswerIsNotHeldBackByTheCallersSlowCanceller() {
+		CircuitBreaker breaker = CircuitBreaker.of("a",
+				CircuitBreakerConfig.custom().permittedNumberOfCallsInHalfOpenState(1).build());
+		Provider a = new Provider("a", 0, Duration.ofSeconds(5), true, answering("from a", 100), breaker);
+		Provider b = provider("b", 1, calling((prompt) -> {
+			AttemptGuard.registerCanceller(() -> sleep(1_000));
+			return answering("from b", 3_000).call(prompt);
+		}));
+		this.executor = unhedged(Duration.ofSeconds(5), a, b);
+		breaker.transitionToOpenState();
+		breaker.transitionToHalfOpenState();
+
+		long start = System.nanoTime();
+		ChatResponse response = this.executor.call(new Prompt("hi"), RoutingContext.DEFAULT);
+		long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+
+		assertThat(response.getResult().getOutput().getText()).isEqualTo("from a");
+		assertThat(tookMs).as("ms until the caller had the probe's answer (probe answered at ~100 ms)")
+			.isLessThan(500);
+	}
+
 	// ------------------------------------------------------------------ checks
 
 	/**
