@@ -106,10 +106,13 @@ public class Drills implements DisposableBean {
 	 */
 	public void stop(Provider provider, String by) {
 		Drill running = this.running.remove(provider);
-		provider.setDrill(null);
-		if (running != null) {
-			ended(provider, running, "stopped by " + by);
+		if (running == null) {
+			provider.setDrill(null);
+			return;
 		}
+		// only the drill found running stops: one started meanwhile goes on
+		provider.clearDrill(running);
+		ended(provider, running, "stopped by " + by);
 	}
 
 	/**

@@ -92,11 +92,11 @@ public final class ResilientAiMetricsAutoConfiguration {
 					.tags("provider", provider.getName())
 					.register(registry);
 				provider.getCircuitBreaker().getEventPublisher().onStateTransition((event) -> {
-					// every transition ends the half-open spell; only an answered probe's close
-					// (HALF_OPEN to CLOSED) is a recovery: not an operator's close, nor a close
-					// after a forced open, nor a spell that failed
+					// every transition ends the half-open spell; only the close a probe's answer
+					// brings about (HALF_OPEN to CLOSED, heard while the answer is judged) is a
+					// recovery: not an operator's or the fleet's close, nor a spell that failed
 					java.time.Duration time = provider.takeRecoveryTime();
-					if (time != null && event
+					if (time != null && provider.isClosingOnProbeAnswer() && event
 						.getStateTransition() == io.github.resilience4j.circuitbreaker.CircuitBreaker.StateTransition.HALF_OPEN_TO_CLOSED) {
 						recovery.record(time);
 					}

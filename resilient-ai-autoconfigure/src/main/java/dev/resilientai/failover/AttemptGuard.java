@@ -137,17 +137,18 @@ public final class AttemptGuard implements Runnable {
 		}
 		// an interrupt already pending is the caller's: finish() gives it back
 		this.callerInterrupted = this.thread.isInterrupted();
+		List<Runnable> toRun;
+		synchronized (this) {
+			toRun = (this.cancellers != null) ? List.copyOf(this.cancellers) : List.of();
+		}
 		try {
-			List<Runnable> toRun;
-			synchronized (this) {
-				toRun = (this.cancellers != null) ? List.copyOf(this.cancellers) : List.of();
-			}
-			toRun.forEach(AttemptGuard::runQuietly);
+			// the interrupt first: finish() waits for it, never for a slow canceller
 			this.thread.interrupt();
 		}
 		finally {
 			this.interruptDelivered = true;
 		}
+		toRun.forEach(AttemptGuard::runQuietly);
 	}
 
 	/**

@@ -254,14 +254,16 @@ final class CallPath {
 					Outcome result = path.attempt(provider, permit, prompt, timeoutNanos, null);
 					if (result.response != null) {
 						provider.probeAnswered();
-						if (run.claim(PROBE)) {
-							AttemptGuard caller = run.callerGuard;
-							if (caller != null) {
-								caller.cancel();
-							}
+					}
+					boolean won = result.response != null && run.claim(PROBE);
+					// the answer reaches the caller first; then the caller's attempt is cut short
+					run.outcome.complete(result);
+					if (won) {
+						AttemptGuard caller = run.callerGuard;
+						if (caller != null) {
+							caller.cancel();
 						}
 					}
-					run.outcome.complete(result);
 				}
 				catch (Throwable ex) {
 					// thrown by the attempt (an Error) or before it (the caller's context could
@@ -406,10 +408,9 @@ final class CallPath {
 				throw new RequestInterruptedException(
 						"The request was interrupted during an attempt on provider '" + provider.getName() + "'");
 			}
-			if (timedOut) {
-				// what the client threw once its call was cancelled (an I/O failure), or an answer
-				// after the attempt's time: a timeout, for the breaker's listeners too
-				failure = new AttemptTimeoutException(provider.getName(), duration, failure);
+			if (failure == null && timedOut) {
+				// an answer after the attempt's time is a timeout: the caller already waited too long
+				failure = new AttemptTimeoutException(provider.getName(), duration);
 			}
 			boolean empty = failure == null && (response == null || response.getResults().isEmpty());
 			if (empty) {
@@ -514,19 +515,15 @@ final class CallPath {
 	}
 
 	/**
-	 * An attempt ran out of its time (its own timeout or the request's deadline). The
-	 * breaker's error event carries it, so whoever classifies that event sees a timeout,
-	 * not the I/O failure of the cancelled call (its cause).
+	 * A provider answered after its attempt's time (its own timeout or the request's
+	 * deadline): a timeout.
 	 */
 	static final class AttemptTimeoutException extends TimeoutException {
 
 		private static final long serialVersionUID = 1L;
 
-		AttemptTimeoutException(String provider, Duration after, @Nullable Throwable cause) {
-			super("Provider '" + provider + "' timed out after " + after.toMillis() + " ms");
-			if (cause != null) {
-				initCause(cause);
-			}
+		AttemptTimeoutException(String provider, Duration after) {
+			super("Provider '" + provider + "' answered after its attempt's time (" + after.toMillis() + " ms)");
 		}
 
 	}

@@ -14,6 +14,34 @@ import org.jspecify.annotations.Nullable;
  */
 public record Classification(ErrorKind kind, @Nullable Integer httpStatus, @Nullable Duration retryAfter) {
 
+	private static final ThreadLocal<@Nullable Classification> RECORDING = new ThreadLocal<>();
+
+	/**
+	 * Return the classification of the failure a provider's circuit breaker is being told of
+	 * on this thread, for the breaker's event consumers: the failover loop's own verdict (an
+	 * attempt cut off by its timeout is a timeout, whatever its HTTP client threw when it was
+	 * cancelled).
+	 * @return the classification, or {@code null} outside the loop's recording of a failure
+	 */
+	public static @Nullable Classification recording() {
+		return RECORDING.get();
+	}
+
+	/**
+	 * Tell a permit's breaker of a failure, with its classification visible to the breaker's
+	 * event consumers (see {@link #recording()}).
+	 */
+	void recordFailure(Permit permit, Duration duration, Throwable failure) {
+		Classification previous = RECORDING.get();
+		RECORDING.set(this);
+		try {
+			permit.failed(duration, failure);
+		}
+		finally {
+			RECORDING.set(previous);
+		}
+	}
+
 	/**
 	 * Whether the failure counts against the provider's circuit breaker. A 429 that says when
 	 * to come back rests the provider instead.

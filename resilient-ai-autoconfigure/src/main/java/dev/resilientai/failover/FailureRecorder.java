@@ -43,7 +43,7 @@ final class FailureRecorder {
 	void record(Provider provider, Permit permit, Classification classification, Throwable failure,
 			Duration duration) {
 		if (classification.recordsBreakerFailure()) {
-			permit.failed(duration, failure);
+			classification.recordFailure(permit, duration, failure);
 		}
 		else {
 			permit.released();

@@ -16,6 +16,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 
 import org.jspecify.annotations.Nullable;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 import org.springframework.util.Assert;
 
@@ -73,6 +75,8 @@ public final class Hedging {
 	private final Map<String, AnswerTimes> answerTimes = new ConcurrentHashMap<>();
 
 	private volatile @Nullable ExecutorService executor;
+
+	private final Scheduler scheduler = Schedulers.fromExecutor((task) -> executor().execute(task));
 
 	/** Guarded by {@code this}. */
 	private boolean closed;
@@ -300,8 +304,16 @@ public final class Hedging {
 	}
 
 	/**
-	 * The threads hedged calls (both their attempts) and probes run on (stream attempts need
-	 * none).
+	 * The hedging pool as a Reactor scheduler: a stream's hedge is chosen there (taking a
+	 * bulkhead slot may wait, never on one of Reactor's parallel threads).
+	 */
+	Scheduler scheduler() {
+		return this.scheduler;
+	}
+
+	/**
+	 * The threads hedged calls (both their attempts), probes, and the choice of a stream's
+	 * hedge run on.
 	 */
 	ExecutorService executor() {
 		ExecutorService current = this.executor;

@@ -93,11 +93,15 @@ final class Permit {
 	void succeeded(Duration duration) {
 		if (COMPLETED.compareAndSet(this, 0, 1)) {
 			this.provider.noteAnswer();
-			if (this.circuitBreaker.getState() == CircuitBreaker.State.HALF_OPEN) {
-				this.provider.halfOpenAnswered();
-			}
 			try {
-				this.circuitBreaker.onSuccess(duration.toNanos(), TimeUnit.NANOSECONDS);
+				if (this.circuitBreaker.getState() == CircuitBreaker.State.HALF_OPEN) {
+					// a probe's answer: the breaker's listeners can tell the close it brings about
+					this.provider.judgeProbeAnswer(() -> this.circuitBreaker.onSuccess(duration.toNanos(),
+							TimeUnit.NANOSECONDS));
+				}
+				else {
+					this.circuitBreaker.onSuccess(duration.toNanos(), TimeUnit.NANOSECONDS);
+				}
 			}
 			finally {
 				this.bulkhead.onComplete();

@@ -72,6 +72,9 @@ public final class Provider {
 
 	private final List<Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
+	/** The provider whose probe's answer the breaker hears on this thread, if any. */
+	private static final ThreadLocal<@Nullable Provider> JUDGING = new ThreadLocal<>();
+
 	private final Object drillLock = new Object();
 
 	private volatile @Nullable String fleetOrigin;
@@ -677,13 +680,33 @@ public final class Provider {
 	}
 
 	/**
-	 * An attempt that a half-open breaker let through answered: the recovery starts with
-	 * the first of a spell. Called before the breaker hears of the answer, which may close it.
+	 * Tell the breaker of an answer that its half-open state let through: the recovery starts
+	 * with the first of a spell, and a close the answer brings about is the recovery's end
+	 * (see {@link #isClosingOnProbeAnswer()}).
+	 * @param onSuccess tells the breaker
 	 */
-	void halfOpenAnswered() {
+	void judgeProbeAnswer(Runnable onSuccess) {
 		if (this.firstProbeAnswer.get() == 0) {
 			this.firstProbeAnswer.compareAndSet(0, System.nanoTime());
 		}
+		Provider previous = JUDGING.get();
+		JUDGING.set(this);
+		try {
+			onSuccess.run();
+		}
+		finally {
+			JUDGING.set(previous);
+		}
+	}
+
+	/**
+	 * Whether the breaker is being told of a probe's answer on this thread: a transition
+	 * heard now (by the breaker's listeners, on this thread) is that answer's doing, not an
+	 * operator's or the fleet's.
+	 * @return {@code true} while a probe's answer is being judged
+	 */
+	public boolean isClosingOnProbeAnswer() {
+		return JUDGING.get() == this;
 	}
 
 	/**

@@ -154,7 +154,11 @@ final class StreamPath {
 		Flux<ChatResponse> second = Mono
 			.firstWithValue(Mono.delay(hedging.delayFor(provider)).thenReturn(Boolean.TRUE),
 					firstFailed.asMono().thenReturn(Boolean.FALSE))
-			.flatMapMany((delayed) -> delayed ? hedge(index, state, race) : Flux.error(new LostAttempt()));
+			// the hedge is chosen on the hedging pool: taking a bulkhead slot may wait (as its
+			// max-wait-duration says), never on one of Reactor's parallel threads
+			.flatMapMany((delayed) -> delayed
+					? Flux.defer(() -> hedge(index, state, race)).subscribeOn(hedging.scheduler())
+					: Flux.error(new LostAttempt()));
 		AtomicBoolean firstChunk = new AtomicBoolean();
 		return Flux.firstWithValue(first, second)
 			.takeUntilOther(ended.asMono().then(Mono.just(Boolean.TRUE)))
@@ -371,7 +375,7 @@ final class StreamPath {
 				permit.released();
 			}
 			else {
-				permit.failed(duration, failure);
+				classification.recordFailure(permit, duration, failure);
 			}
 			return Flux.error(new StreamInterruptedException(provider.getName(), delivered, classification.kind()));
 		}

@@ -110,7 +110,10 @@ public class ProviderEventLogger {
 	/** The failure's kind and HTTP status; never its message, which may quote the request. */
 	private String describe(Throwable failure) {
 		try {
-			Classification classification = this.classifier.classify(failure);
+			// the failover loop's verdict when it records the failure (a timeout is a timeout,
+			// whatever the cancelled HTTP call threw); the classifier's otherwise
+			Classification recording = Classification.recording();
+			Classification classification = (recording != null) ? recording : this.classifier.classify(failure);
 			String kind = classification.kind().name().toLowerCase(Locale.ROOT).replace('_', '-');
 			return (classification.httpStatus() != null) ? kind + ", HTTP " + classification.httpStatus() : kind;
 		}

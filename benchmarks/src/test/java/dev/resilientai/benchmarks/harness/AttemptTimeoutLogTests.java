@@ -25,11 +25,12 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
  * An attempt cut off by its timeout is logged as a timeout (found in the footprint run, where
  * a cold first call ran past its 1 s attempt timeout and was logged as {@code connection}):
  * it is a {@code TIMEOUT} in the request's trace ({@link AllProvidersFailedException#getAttempts()},
- * metrics), and the breaker's error event, which {@code ProviderEventLogger} classifies, now
- * carries the call path's timeout rather than only the OpenAI SDK's I/O failure of the OkHttp
- * call the guard cancelled ({@code OpenAIIoException} caused by {@code IOException: Canceled},
- * which {@code ErrorClassifier} calls a connection failure). Two providers over the OpenAI SDK
- * with the starter's {@code OkHttpAttemptInterceptor}, as the outage harness builds them: the
+ * metrics), and {@code ProviderEventLogger} now logs the failover loop's verdict
+ * ({@code Classification.recording()}) rather than re-classifying the breaker event's
+ * throwable, which is only the OpenAI SDK's I/O failure of the OkHttp call the guard
+ * cancelled ({@code OpenAIIoException} caused by {@code IOException: Canceled}, which
+ * {@code ErrorClassifier} calls a connection failure). Two providers over the OpenAI SDK with
+ * the starter's {@code OkHttpAttemptInterceptor}, as the outage harness builds them: the
  * primary hangs, the secondary is down.
  */
 @ExtendWith(OutputCaptureExtension.class)
@@ -57,10 +58,9 @@ class AttemptTimeoutLogTests {
 					.satisfies((ex) -> assertThat(ex.getAttempts()).first()
 						.extracting(ProviderAttempt::errorKind)
 						.isEqualTo(ErrorKind.TIMEOUT));
+				// the breaker hears what the client threw (users' record-exceptions and
+				// ignore-exceptions judge it), and the logger the loop's verdict
 				assertThat(recorded).hasSize(1);
-				// what the logger does with it: the kind it logs
-				assertThat(new ErrorClassifier().classify(recorded.get(0)).kind()).as(chain(recorded.get(0)))
-					.isEqualTo(ErrorKind.TIMEOUT);
 				// before the fix the line read "Provider 'primary' failed (connection); ..."
 				assertThat(output).contains("Provider 'primary' failed (timeout)");
 			}
@@ -68,17 +68,6 @@ class AttemptTimeoutLogTests {
 				executor.close();
 			}
 		}
-	}
-
-	private static String chain(Throwable failure) {
-		StringBuilder chain = new StringBuilder();
-		for (Throwable t = failure; t != null; t = t.getCause()) {
-			chain.append((chain.length() > 0) ? " <- " : "").append(t.getClass().getName()).append(": ").append(t.getMessage());
-			if (t.getCause() == t) {
-				break;
-			}
-		}
-		return chain.toString();
 	}
 
 }
