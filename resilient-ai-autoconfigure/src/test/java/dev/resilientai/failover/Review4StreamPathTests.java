@@ -1,0 +1,164 @@
+package dev.resilientai.failover;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import dev.resilientai.ResilientChatClient;
+import dev.resilientai.routing.DataClassPolicy;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Schedulers;
+
+import org.springframework.ai.chat.model.ChatResponse;
+import org.springframework.ai.chat.prompt.Prompt;
+
+import static dev.resilientai.failover.HedgingLoopReviewTests.chunk;
+import static dev.resilientai.failover.HedgingLoopReviewTests.provider;
+import static dev.resilientai.failover.HedgingLoopReviewTests.streaming;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Fourth review of the stream path (StreamPath, StreamWatchdog). Every test here fails
+ * against the reviewed code for the reason its Javadoc gives.
+ */
+class Review4StreamPathTests {
+
+	private FailoverExecutor executor;
+
+	@AfterEach
+	void close() {
+		if (this.executor != null) {
+			this.executor.close();
+		}
+	}
+
+	/**
+	 * Defect: a stream hedge's winner waits for the loser's canceller. The call path was
+	 * mended in 1572db8 ("the answer reaches the caller first; then the loser is cancelled"),
+	 * the stream path was not: {@code Flux.firstWithValue(first, second)}
+	 * (StreamPath#hedged) cancels the losing attempt, synchronously, on the winner's thread
+	 * and before the winner's first chunk goes downstream, so an HTTP client whose cancel is
+	 * slow (closing a connection, a TLS close_notify to a browned-out provider) holds the
+	 * caller's first chunk, the very thing hedging exists to bring early.
+	 */
+	@Test
+	void aStreamHedgesFirstChunkDoesNotWaitForTheLosersSlowCanceller() throws Exception {
+		CountDownLatch cancelling = new CountDownLatch(1);
+		CountDownLatch releaseCanceller = new CountDownLatch(1);
+		CountDownLatch firstChunk = new CountDownLatch(1);
+		// a: browned out, never answers in time; its HTTP client's cancel is slow
+		Provider a = provider("a", 0, streaming((prompt) -> Flux.<ChatResponse>never().doOnCancel(() -> {
+			cancelling.countDown();
+			await(releaseCanceller, 2_000);
+		})));
+		// b: the hedge, answers at once
+		Provider b = provider("b", 1, streaming((prompt) -> Mono.delay(Duration.ofMillis(5))
+			.thenMany(Flux.just(chunk("from ", null), chunk("b", "STOP")))));
+		this.executor = executor(a, b);
+
+		this.executor.stream(new Prompt("hi"), RoutingContext.DEFAULT)
+			.subscribe((chunk) -> firstChunk.countDown());
+
+		assertThat(cancelling.await(2, TimeUnit.SECONDS)).as("a's canceller runs").isTrue();
+		boolean delivered = firstChunk.await(300, TimeUnit.MILLISECONDS);
+		releaseCanceller.countDown();
+		assertThat(firstChunk.await(2, TimeUnit.SECONDS)).as("b's first chunk once a's canceller returned").isTrue();
+		assertThat(delivered).as("b's first chunk delivered while a's canceller still runs").isTrue();
+	}
+
+	/**
+	 * Defect: the watchdog decides an expiry on the timer's thread ({@code expired = true},
+	 * StreamWatchdog#run) and only later, after a hop to Reactor's parallel scheduler,
+	 * signals it ({@code timeouts.schedule(expiry::tryEmitEmpty)}). Chunks and the
+	 * completion that arrive in between still pass {@code takeUntilOther(expiry)}: the caller
+	 * gets the provider's whole answer, and then {@code Mono.defer(watchdog::end)} sees
+	 * {@code expired} and turns the completed stream into a TimeoutException, which
+	 * {@code failed(...)} with {@code delivered > 0} makes a StreamInterruptedException and
+	 * records as a breaker failure. A caller ends with a complete answer <em>and</em> an
+	 * error (and the provider is blamed). The hop is made deterministic here by holding the
+	 * expiry's signal (a Reactor schedule hook) until the provider has answered; under load the
+	 * parallel threads are busy and the window is real.
+	 * <p>
+	 * Expected: one consistent outcome: either the expiry wins (a's late chunk is not
+	 * delivered, failover to b) or the answer wins (no error after a's complete stream).
+	 */
+	@Test
+	void aStreamThatCompletedIsNotTurnedIntoATimeoutByAnExpirySignalledLate() throws Exception {
+		Sinks.Many<ChatResponse> aChunks = Sinks.many().unicast().onBackpressureBuffer();
+		Provider a = new Provider("a", 0, Duration.ofMillis(50), true, streaming((prompt) -> aChunks.asFlux()),
+				CircuitBreaker.ofDefaults("a"));
+		Provider b = provider("b", 1, streaming((prompt) -> Flux.just(chunk("from b", "STOP"))));
+		this.executor = executor(a, b);
+		this.executor.setHedging(Hedging.off());
+		CountDownLatch decided = new CountDownLatch(1);
+		CountDownLatch release = new CountDownLatch(1);
+		Schedulers.onScheduleHook(HOOK, (task) -> {
+			if (!Thread.currentThread().getName().startsWith("resilient-ai-timeout-")) {
+				return task;
+			}
+			// the watchdog's expiry signal, handed by the timer to Reactor's parallel threads
+			return () -> {
+				decided.countDown();
+				await(release, 2_000);
+				task.run();
+			};
+		});
+		try {
+			List<String> served = new CopyOnWriteArrayList<>();
+			AtomicReference<Throwable> error = new AtomicReference<>();
+			CountDownLatch done = new CountDownLatch(1);
+			this.executor.stream(new Prompt("hi"), RoutingContext.DEFAULT).subscribe(
+					(chunk) -> served.add(chunk.getMetadata().get(ResilientChatClient.PROVIDER)), (ex) -> {
+						error.set(ex);
+						done.countDown();
+					}, done::countDown);
+
+			assertThat(decided.await(2, TimeUnit.SECONDS)).as("the watchdog expired the first attempt").isTrue();
+			// a's whole answer arrives while the expiry's signal is on its way
+			aChunks.tryEmitNext(chunk("from a", "STOP"));
+			aChunks.tryEmitComplete();
+			release.countDown();
+			assertThat(done.await(2, TimeUnit.SECONDS)).as("stream ended").isTrue();
+
+			assertThat(served).as("providers whose chunks the caller got").isNotEmpty();
+			if (served.contains("a")) {
+				assertThat(error.get()).as("error after a's complete answer (%s)", served).isNull();
+			}
+		}
+		finally {
+			release.countDown();
+			Schedulers.resetOnScheduleHook(HOOK);
+		}
+	}
+
+	private static final String HOOK = "review4-late-expiry";
+
+	private FailoverExecutor executor(Provider... providers) {
+		Clock clock = Clock.systemUTC();
+		FailoverExecutor executor = new FailoverExecutor(List.of(providers), FailoverSettings.of(Duration.ofSeconds(5)),
+				new ErrorClassifier(clock), DataClassPolicy.unrestricted(), (record) -> {
+				}, null, clock);
+		executor.setHedging(Hedging.of(Duration.ofMillis(30), 1.0));
+		return executor;
+	}
+
+	static boolean await(CountDownLatch latch, long millis) {
+		try {
+			return latch.await(millis, TimeUnit.MILLISECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return false;
+		}
+	}
+
+}
