@@ -142,6 +142,85 @@ class Review4StreamPathTests {
 
 	private static final String HOOK = "review4-late-expiry";
 
+	/**
+	 * Defect: {@code Flux.defer(() -> hedge(...)).subscribeOn(hedging.scheduler())}
+	 * (StreamPath#hedged) does more than choose the hedge on the pool: Reactor's
+	 * {@code Flux.subscribeOn} also dispatches every later {@code request(n)} of the winning
+	 * stream to that worker ({@code requestOnSeparateThread}), for the stream's whole life. A
+	 * consumer that asks for chunks one at a time (Spring MVC's SSE writer asks for the next
+	 * chunk after each write; {@code limitRate}, {@code publishOn}, {@code toIterable}
+	 * replenish too) makes each request a task on the bounded hedging pool (a
+	 * {@code SynchronousQueue}, {@value Hedging#MAX_THREADS} threads), whose threads then deliver
+	 * the chunks and run the consumer's code. When the pool is saturated (hedged calls and
+	 * probes blocked on a browned-out provider: the moment hedging is for) the request is
+	 * refused and the stream that already won never gets its next chunk: here the request
+	 * throws a {@code RejectedExecutionException} into the consumer and the stream stalls.
+	 * <p>
+	 * Expected: the hedge's second chunk arrives once asked for. Fix: choose the hedge on
+	 * the pool but subscribe the chosen attempt without {@code subscribeOn} (e.g.
+	 * {@code Mono.fromCallable(choose).subscribeOn(pool).flatMapMany(attempt)}) or use
+	 * {@code subscribeOn(scheduler, false)}.
+	 */
+	@Test
+	void aStreamHedgeThatWonStillGetsItsNextChunkWhenTheHedgingPoolIsBusy() throws Exception {
+		Provider a = provider("a", 0, streaming((prompt) -> Flux.never()));
+		Provider b = provider("b", 1,
+				streaming((prompt) -> Flux.just(chunk("one ", null), chunk("two ", null), chunk("three", "STOP"))));
+		this.executor = executor(a, b);
+		List<ChatResponse> received = new CopyOnWriteArrayList<>();
+		List<String> threads = new CopyOnWriteArrayList<>();
+		CountDownLatch first = new CountDownLatch(1);
+		CountDownLatch second = new CountDownLatch(1);
+		org.reactivestreams.Subscription[] subscription = new org.reactivestreams.Subscription[1];
+		this.executor.stream(new Prompt("hi"), RoutingContext.DEFAULT)
+			.subscribe(new reactor.core.publisher.BaseSubscriber<ChatResponse>() {
+
+				@Override
+				protected void hookOnSubscribe(org.reactivestreams.Subscription s) {
+					subscription[0] = s;
+					s.request(1);
+				}
+
+				@Override
+				protected void hookOnNext(ChatResponse chunk) {
+					received.add(chunk);
+					threads.add(Thread.currentThread().getName());
+					if (received.size() == 1) {
+						first.countDown();
+					}
+					else {
+						second.countDown();
+					}
+				}
+
+			});
+		assertThat(first.await(2, TimeUnit.SECONDS)).as("b's first chunk (the hedge won)").isTrue();
+		assertThat(received.get(0).getMetadata().<String>get(ResilientChatClient.PROVIDER)).isEqualTo("b");
+
+		// a brownout: the hedging pool's threads are all busy with hedged calls and probes
+		CountDownLatch unblock = new CountDownLatch(1);
+		java.util.concurrent.ExecutorService pool = this.executor.getHedging().executor();
+		try {
+			for (int i = 0; i < Hedging.MAX_THREADS; i++) {
+				pool.execute(() -> await(unblock, 5_000));
+			}
+			Throwable thrown = null;
+			try {
+				// the consumer asks for the next chunk from its own thread
+				subscription[0].request(1);
+			}
+			catch (Throwable ex) {
+				thrown = ex;
+			}
+			boolean delivered = second.await(500, TimeUnit.MILLISECONDS);
+			assertThat(thrown).as("thrown by the consumer's request(1)").isNull();
+			assertThat(delivered).as("b's second chunk delivered (chunks so far on %s)", threads).isTrue();
+		}
+		finally {
+			unblock.countDown();
+		}
+	}
+
 	private FailoverExecutor executor(Provider... providers) {
 		Clock clock = Clock.systemUTC();
 		FailoverExecutor executor = new FailoverExecutor(List.of(providers), FailoverSettings.of(Duration.ofSeconds(5)),
