@@ -143,6 +143,54 @@ class Review4StreamPathTests {
 	private static final String HOOK = "review4-late-expiry";
 
 	/**
+	 * Defect: an attempt's watchdog is stopped in the attempt's {@code doFinally}
+	 * (StreamPath#attempt), which sits <em>after</em> {@code onErrorResume(... failed(...)
+	 * -> onFailover.get())}: when an attempt fails before its first chunk, its
+	 * {@code doFinally} waits for the whole failover stream that replaced it (the next
+	 * providers' answers) to end. Meanwhile the dead attempt's timer task stays queued and,
+	 * at the first-chunk timeout, fires: it marks the finished attempt expired and hops an
+	 * expiry signal to Reactor's parallel threads. During an outage every stream that fails
+	 * over leaves such a task behind for its whole length (overhead target of issue 19; one
+	 * timer task per live attempt is the watchdog's promise).
+	 * <p>
+	 * Here a fails at once (503), b answers over 300 ms; a's first-chunk timeout is 50 ms.
+	 * Expected: nothing of a's watchdog runs after a failed. Fix: stop the watchdog (and
+	 * complete the permit) in a {@code doFinally} placed before {@code onErrorResume}, or in
+	 * {@code failed(...)}.
+	 */
+	@Test
+	void aFailedAttemptsWatchdogDoesNotFireWhileTheNextProviderStreams() throws Exception {
+		Provider a = new Provider("a", 0, Duration.ofMillis(50), true,
+				streaming((prompt) -> Flux.error(HedgingLoopReviewTests.serverError())), CircuitBreaker.ofDefaults("a"));
+		Provider b = provider("b", 1, streaming((prompt) -> Flux.interval(Duration.ofMillis(30))
+			.take(10)
+			.map((i) -> chunk("b" + i + " ", (i == 9) ? "STOP" : null))));
+		this.executor = executor(a, b);
+		this.executor.setHedging(Hedging.off());
+		java.util.concurrent.atomic.AtomicInteger fromTimer = new java.util.concurrent.atomic.AtomicInteger();
+		Schedulers.onScheduleHook(HOOK, (task) -> {
+			if (Thread.currentThread().getName().startsWith("resilient-ai-timeout-")) {
+				// a watchdog's task at work on the timer: its expiry signal or its next check
+				fromTimer.incrementAndGet();
+			}
+			return task;
+		});
+		try {
+			List<ChatResponse> chunks = this.executor.stream(new Prompt("hi"), RoutingContext.DEFAULT)
+				.collectList()
+				.block(Duration.ofSeconds(5));
+
+			assertThat(chunks).hasSize(10)
+				.allSatisfy((chunk) -> assertThat(chunk.getMetadata().<String>get(ResilientChatClient.PROVIDER))
+					.isEqualTo("b"));
+			assertThat(fromTimer).as("watchdog tasks of the failed attempt a that ran while b streamed").hasValue(0);
+		}
+		finally {
+			Schedulers.resetOnScheduleHook(HOOK);
+		}
+	}
+
+	/**
 	 * Defect: {@code Flux.defer(() -> hedge(...)).subscribeOn(hedging.scheduler())}
 	 * (StreamPath#hedged) does more than choose the hedge on the pool: Reactor's
 	 * {@code Flux.subscribeOn} also dispatches every later {@code request(n)} of the winning
