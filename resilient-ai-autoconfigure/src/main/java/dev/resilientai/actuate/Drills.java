@@ -141,7 +141,10 @@ public class Drills implements DisposableBean {
 				+ drill.fault().wireName() + " on " + Math.round(drill.ratio() * 100) + " % of attempts until "
 				+ drill.until());
 		this.audit.accept(auditData("RESILIENT_AI_DRILL_STARTED", provider, drill, null));
-		long delay = Math.max(0, Duration.between(this.clock.instant(), drill.until()).toMillis());
+		// rounded up, a millisecond over: listeners (the fleet's) take a drill cleared while it
+		// is still active for an operator's stop, so its own end must come at or after its end
+		long delay = Math.max(0, Duration.between(this.clock.instant(), drill.until()).toNanos())
+				+ TimeUnit.MILLISECONDS.toNanos(1);
 		try {
 			this.scheduler.schedule(() -> {
 				// ends by itself, unless replaced or stopped meanwhile
@@ -149,7 +152,7 @@ public class Drills implements DisposableBean {
 					provider.clearDrill(drill);
 					ended(provider, drill, "ended by itself");
 				}
-			}, delay, TimeUnit.MILLISECONDS);
+			}, delay, TimeUnit.NANOSECONDS);
 		}
 		catch (java.util.concurrent.RejectedExecutionException ex) {
 			// shutting down

@@ -755,12 +755,12 @@ final class CallPath {
 				if (remaining <= 0) {
 					break;
 				}
-				if (this.hedged.contains(provider) || provider.isRateLimited(CallPath.this.clock)
-						|| provider.isHalfOpen()) {
-					// a half-open breaker's calls are probes, never cut short as a losing hedge is
+				if (this.hedged.contains(provider) || provider.isRateLimited(CallPath.this.clock)) {
 					continue;
 				}
-				permit = Permit.acquireWithoutWaiting(provider);
+				// never a probe (a half-open breaker's, or one whose open wait is over): a
+				// losing hedge is cut short unjudged
+				permit = Permit.acquireForHedge(provider);
 				if (permit != null) {
 					candidate = provider;
 					timeoutNanos = Math.min(provider.getTimeout().toNanos(), remaining);

@@ -86,6 +86,29 @@ final class Permit {
 	}
 
 	/**
+	 * Take a permit for a hedge: never waiting for a bulkhead slot, and never a probe. A
+	 * hedge that loses is cancelled unjudged, so it must not be the call a breaker's verdict
+	 * waits for: a half-open breaker is skipped, and so is an open one, whose open wait, if
+	 * over, would turn the hedge into the half-open spell's first probe (Resilience4j moves an
+	 * open breaker to half-open inside {@code tryAcquirePermission}). Should the breaker go
+	 * half-open between the check and the permission, the permission is given back.
+	 * @param provider the provider
+	 * @return the permit, or {@code null} if the hedge is not to be sent to the provider
+	 */
+	static @Nullable Permit acquireForHedge(Provider provider) {
+		CircuitBreaker.State state = provider.getCircuitBreaker().getState();
+		if (state == CircuitBreaker.State.OPEN || state == CircuitBreaker.State.HALF_OPEN) {
+			return null;
+		}
+		Permit permit = acquireWithoutWaiting(provider);
+		if (permit != null && provider.isHalfOpen()) {
+			permit.released();
+			return null;
+		}
+		return permit;
+	}
+
+	/**
 	 * The attempt answered.
 	 * @param duration the time the breaker judges slowness by: the whole call, or a stream's
 	 * wait for its first chunk
@@ -117,7 +140,15 @@ final class Permit {
 	void failed(Duration duration, Throwable failure) {
 		if (COMPLETED.compareAndSet(this, 0, 1)) {
 			try {
-				this.circuitBreaker.onError(duration.toNanos(), TimeUnit.NANOSECONDS, failure);
+				if (this.circuitBreaker.getState() == CircuitBreaker.State.HALF_OPEN) {
+					// a probe's failure may still close the breaker (the spell's last probe,
+					// the others having answered): that close is a recovery
+					this.provider.judgeProbeOutcome(() -> this.circuitBreaker.onError(duration.toNanos(),
+							TimeUnit.NANOSECONDS, failure));
+				}
+				else {
+					this.circuitBreaker.onError(duration.toNanos(), TimeUnit.NANOSECONDS, failure);
+				}
 			}
 			finally {
 				this.bulkhead.onComplete();

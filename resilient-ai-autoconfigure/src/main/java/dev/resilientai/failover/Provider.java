@@ -689,10 +689,22 @@ public final class Provider {
 		if (this.firstProbeAnswer.get() == 0) {
 			this.firstProbeAnswer.compareAndSet(0, System.nanoTime());
 		}
+		judgeProbeOutcome(onSuccess);
+	}
+
+	/**
+	 * Tell the breaker of a probe's outcome, a failure as well as an answer: Resilience4j
+	 * decides a half-open spell when its last permitted call is recorded, so a spell whose
+	 * earlier probes answered may close on its last probe's failure, and that close is the
+	 * probes' doing too (see {@link #isClosingOnProbeAnswer()}). A failure does not start
+	 * the recovery's time; only an answer does.
+	 * @param record tells the breaker
+	 */
+	void judgeProbeOutcome(Runnable record) {
 		Provider previous = JUDGING.get();
 		JUDGING.set(this);
 		try {
-			onSuccess.run();
+			record.run();
 		}
 		finally {
 			JUDGING.set(previous);

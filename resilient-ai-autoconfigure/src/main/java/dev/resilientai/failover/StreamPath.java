@@ -23,6 +23,7 @@ import dev.resilientai.StreamInterruptedException;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Schedulers;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.ai.chat.model.ChatResponse;
@@ -154,10 +155,10 @@ final class StreamPath {
 		Flux<ChatResponse> second = Mono
 			.firstWithValue(Mono.delay(hedging.delayFor(provider)).thenReturn(Boolean.TRUE),
 					firstFailed.asMono().thenReturn(Boolean.FALSE))
-			// the hedge is chosen on the hedging pool: taking a bulkhead slot may wait (as its
-			// max-wait-duration says), never on one of Reactor's parallel threads
+			// the hedge is chosen on the hedging pool, never on one of Reactor's parallel
+			// threads; the chunks' requests do not go through the pool (it may be full)
 			.flatMapMany((delayed) -> delayed
-					? Flux.defer(() -> hedge(index, state, race)).subscribeOn(hedging.scheduler())
+					? Flux.defer(() -> hedge(index, state, race)).subscribeOn(hedging.scheduler(), false)
 					: Flux.error(new LostAttempt()));
 		AtomicBoolean firstChunk = new AtomicBoolean();
 		return Flux.firstWithValue(first, second)
@@ -197,11 +198,12 @@ final class StreamPath {
 			if (remaining <= 0) {
 				break;
 			}
-			if (state.hedged.contains(provider) || provider.isRateLimited(this.clock) || provider.isHalfOpen()) {
-				// a half-open breaker's calls are probes, never cut short as a losing hedge is
+			if (state.hedged.contains(provider) || provider.isRateLimited(this.clock)) {
 				continue;
 			}
-			Permit permit = Permit.acquireWithoutWaiting(provider);
+			// never a probe (a half-open breaker's, or one whose open wait is over): a losing
+			// hedge is cut short unjudged
+			Permit permit = Permit.acquireForHedge(provider);
 			if (permit != null && race.decided) {
 				// the first attempt's chunk came while the hedge was chosen: it is not sent
 				permit.released();
@@ -266,11 +268,18 @@ final class StreamPath {
 		Flux<ChatResponse> source = Flux.using(StreamCancellation::open,
 				(cancellation) -> open(provider, permit, state, cancellation, start),
 				StreamCancellation::close);
+		if (raced) {
+			// the race cancels its loser on the winner's thread before the winner's first chunk
+			// goes on: the loser's HTTP call is cancelled beside it, never ahead of it (closing
+			// a connection to a browned-out provider may take a while)
+			source = source.cancelOn(Schedulers.boundedElastic());
+		}
 		// the first-chunk and idle timeouts: one timer task at a time, not one per chunk
 		StreamWatchdog watchdog = new StreamWatchdog(this.timeouts, firstChunkTimeout, idleTimeout, state.deadline);
 		return state.inherited.within(source)
 			.doOnSubscribe((subscription) -> watchdog.start())
-			.doOnNext((chunk) -> watchdog.chunk())
+			// a chunk after the watchdog decided the attempt is over is dropped
+			.filter((chunk) -> watchdog.chunk())
 			.takeUntilOther(watchdog.expiry())
 			.concatWith(Mono.defer(watchdog::end))
 			.concatWith(Mono.defer(() -> (delivered.get() == 0)
@@ -308,6 +317,8 @@ final class StreamPath {
 					state.hedging.cancelled(provider, Duration.ofNanos(System.nanoTime() - start));
 				}
 			})
+			// the attempt is over before failover goes on: its watchdog does not outlive it
+			.doOnError((failure) -> watchdog.stop())
 			.onErrorResume(
 					(failure) -> failed(index, provider, permit, state, failure, start, delivered.get(), onFailover))
 			.doFinally((signal) -> {

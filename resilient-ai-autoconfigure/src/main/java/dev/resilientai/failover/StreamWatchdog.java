@@ -3,6 +3,7 @@ package dev.resilientai.failover;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 
 import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
@@ -16,8 +17,23 @@ import reactor.core.publisher.Sinks;
  * runs, either expires the attempt or sets itself again for the last chunk's time plus the
  * idle timeout. The expiry is signalled on Reactor's parallel scheduler (see
  * {@link TimeoutScheduler}), never on the timer's thread.
+ * <p>
+ * The outcome is decided once, by one compare-and-set on a single state (the last chunk's
+ * time, or expired, or ended): a chunk that comes after the expiry was decided is dropped
+ * ({@link #chunk()} says so), and an end that comes before it is not turned into a timeout
+ * when the expiry's signal arrives late. The caller sees either the provider's whole answer
+ * or the timeout, never both.
  */
 final class StreamWatchdog implements Runnable {
+
+	/** The state once the watchdog expired the attempt. */
+	private static final long EXPIRED = Long.MIN_VALUE;
+
+	/** The state once the attempt's stream ended before an expiry. */
+	private static final long ENDED = Long.MIN_VALUE + 1;
+
+	private static final AtomicLongFieldUpdater<StreamWatchdog> STATE = AtomicLongFieldUpdater
+		.newUpdater(StreamWatchdog.class, "state");
 
 	private final TimeoutScheduler timeouts;
 
@@ -31,10 +47,14 @@ final class StreamWatchdog implements Runnable {
 
 	private long firstChunkDeadline;
 
-	/** The time of the last chunk, {@code 0} before the first. */
-	private volatile long lastChunk;
+	/**
+	 * The time of the last chunk ({@code 0} before the first), or {@link #EXPIRED}, or
+	 * {@link #ENDED}.
+	 */
+	private volatile long state;
 
-	private volatile boolean expired;
+	/** Whether a chunk came before the expiry: names the timeout. */
+	private volatile boolean chunked;
 
 	private volatile boolean stopped;
 
@@ -54,16 +74,26 @@ final class StreamWatchdog implements Runnable {
 		schedule(this.firstChunkTimeout);
 	}
 
-	/** A chunk arrived (chunks arrive one at a time). */
-	void chunk() {
+	/**
+	 * A chunk arrived (chunks arrive one at a time).
+	 * @return {@code false} if the attempt expired already: the chunk is dropped
+	 */
+	boolean chunk() {
 		long now = System.nanoTime();
-		if (now == 0) {
-			// 0 stands for "no chunk yet"
+		if (now == 0 || now == EXPIRED || now == ENDED) {
+			// 0 stands for "no chunk yet", the others for the ends
 			now = 1;
 		}
-		boolean first = this.lastChunk == 0;
-		this.lastChunk = now;
-		if (first) {
+		long last;
+		do {
+			last = this.state;
+			if (last == EXPIRED || last == ENDED) {
+				return false;
+			}
+		}
+		while (!STATE.compareAndSet(this, last, now));
+		if (last == 0) {
+			this.chunked = true;
 			// the next chunk may be due before the first-chunk timeout the timer waits for
 			long wait = Math.min(now + this.idleTimeout, this.requestDeadline) - now;
 			if (now + wait < this.firstChunkDeadline) {
@@ -74,6 +104,7 @@ final class StreamWatchdog implements Runnable {
 				schedule(Math.max(0, wait));
 			}
 		}
+		return true;
 	}
 
 	/** The attempt ended: no expiry after this. */
@@ -95,14 +126,23 @@ final class StreamWatchdog implements Runnable {
 
 	/**
 	 * Return the attempt's end after its stream stopped: a {@link TimeoutException} if the
-	 * watchdog cut it off, nothing otherwise.
+	 * watchdog cut it off (even if its signal has not arrived yet), nothing otherwise, after
+	 * which the watchdog no longer expires the attempt.
 	 * @param <T> the stream's element type
 	 * @return the end
 	 */
 	<T> Mono<T> end() {
-		return this.expired ? Mono.error(new TimeoutException(this.lastChunk == 0
-				? "No first chunk within " + TimeUnit.NANOSECONDS.toMillis(this.firstChunkTimeout) + " ms"
-				: "No next chunk within the idle timeout or before the request's deadline")) : Mono.empty();
+		long last;
+		do {
+			last = this.state;
+			if (last == EXPIRED) {
+				return Mono.error(new TimeoutException(!this.chunked
+						? "No first chunk within " + TimeUnit.NANOSECONDS.toMillis(this.firstChunkTimeout) + " ms"
+						: "No next chunk within the idle timeout or before the request's deadline"));
+			}
+		}
+		while (last != ENDED && !STATE.compareAndSet(this, last, ENDED));
+		return Mono.empty();
 	}
 
 	/** The timer's check: expire the attempt, or wait until the next chunk is due. */
@@ -111,14 +151,21 @@ final class StreamWatchdog implements Runnable {
 		if (this.stopped) {
 			return;
 		}
-		long last = this.lastChunk;
-		long due = (last == 0) ? this.firstChunkDeadline : Math.min(last + this.idleTimeout, this.requestDeadline);
-		long wait = due - System.nanoTime();
-		if (wait > 0) {
-			schedule(wait);
-			return;
+		long last;
+		do {
+			last = this.state;
+			if (last == EXPIRED || last == ENDED) {
+				return;
+			}
+			long due = (last == 0) ? this.firstChunkDeadline : Math.min(last + this.idleTimeout, this.requestDeadline);
+			long wait = due - System.nanoTime();
+			if (wait > 0) {
+				schedule(wait);
+				return;
+			}
 		}
-		this.expired = true;
+		// a chunk that came meanwhile moves the time on: look again
+		while (!STATE.compareAndSet(this, last, EXPIRED));
 		this.timeouts.schedule(this.expiry::tryEmitEmpty);
 	}
 
