@@ -74,10 +74,21 @@ public final class StreamCancellation {
 		return Claim.CANCELLED;
 	}
 
+	/**
+	 * The attempt is over, its HTTP calls to be cancelled later ({@link #cancel()} on another
+	 * thread): from now on a call that carries the tag is refused, as after a cancel.
+	 */
+	void refuse() {
+		synchronized (this) {
+			this.over = true;
+		}
+		ACTIVE.remove(this.tag);
+	}
+
 	void cancel() {
 		List<Runnable> toRun;
 		synchronized (this) {
-			toRun = this.over ? List.of() : List.copyOf(this.cancellers);
+			toRun = List.copyOf(this.cancellers);
 			this.over = true;
 			this.cancellers.clear();
 		}

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -23,6 +24,7 @@ import dev.resilientai.StreamInterruptedException;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 import org.jspecify.annotations.Nullable;
 
@@ -42,6 +44,19 @@ final class StreamPath {
 
 	/** How close to the request's deadline a timeout counts as the deadline's. */
 	private static final long DEADLINE_SLACK_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+
+	/**
+	 * Where a hedged stream's attempts are cancelled: Reactor's pool for blocking work, or,
+	 * should it refuse the task, the cancelling thread.
+	 */
+	private static final Scheduler CANCELS = Schedulers.fromExecutor((task) -> {
+		try {
+			Schedulers.boundedElastic().schedule(task);
+		}
+		catch (RejectedExecutionException ex) {
+			task.run();
+		}
+	});
 
 	/** Key of the response metadata in which Spring AI's Ollama model marks its last line. */
 	private static final String OLLAMA_DONE = "done";
@@ -265,15 +280,18 @@ final class StreamPath {
 		AtomicLong delivered = new AtomicLong();
 		AtomicBoolean finished = new AtomicBoolean();
 		Duration idleTimeout = this.settings.streamIdleTimeout();
-		Flux<ChatResponse> source = Flux.using(StreamCancellation::open,
-				(cancellation) -> open(provider, permit, state, cancellation, start),
-				StreamCancellation::close);
-		if (raced) {
+		Flux<ChatResponse> source = raced ? Flux.defer(() -> {
 			// the race cancels its loser on the winner's thread before the winner's first chunk
 			// goes on: the loser's HTTP call is cancelled beside it, never ahead of it (closing
-			// a connection to a browned-out provider may take a while)
-			source = source.cancelOn(Schedulers.boundedElastic());
-		}
+			// a connection to a browned-out provider may take a while); its calls not sent yet
+			// are refused at once
+			StreamCancellation cancellation = StreamCancellation.open();
+			return Flux.using(() -> cancellation, (opened) -> open(provider, permit, state, opened, start),
+					StreamCancellation::close)
+				.cancelOn(CANCELS)
+				.doOnCancel(cancellation::refuse);
+		}) : Flux.using(StreamCancellation::open, (cancellation) -> open(provider, permit, state, cancellation, start),
+				StreamCancellation::close);
 		// the first-chunk and idle timeouts: one timer task at a time, not one per chunk
 		StreamWatchdog watchdog = new StreamWatchdog(this.timeouts, firstChunkTimeout, idleTimeout, state.deadline);
 		return state.inherited.within(source)
@@ -281,7 +299,8 @@ final class StreamPath {
 			// a chunk after the watchdog decided the attempt is over is dropped
 			.filter((chunk) -> watchdog.chunk())
 			.takeUntilOther(watchdog.expiry())
-			.concatWith(Mono.defer(watchdog::end))
+			// a timeout decided after the provider's last chunk cut nothing off
+			.concatWith(Mono.defer(() -> watchdog.end(finished.get())))
 			.concatWith(Mono.defer(() -> (delivered.get() == 0)
 					? Mono.error(new IncompleteStreamException(ErrorKind.INVALID_RESPONSE))
 					: (finished.get() || !provider.isEndMarkerRequired()) ? Mono.empty()

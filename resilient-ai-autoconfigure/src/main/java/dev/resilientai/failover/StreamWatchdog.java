@@ -21,8 +21,9 @@ import reactor.core.publisher.Sinks;
  * The outcome is decided once, by one compare-and-set on a single state (the last chunk's
  * time, or expired, or ended): a chunk that comes after the expiry was decided is dropped
  * ({@link #chunk()} says so), and an end that comes before it is not turned into a timeout
- * when the expiry's signal arrives late. The caller sees either the provider's whole answer
- * or the timeout, never both.
+ * when the expiry's signal arrives late. With {@code end(true)} (the provider's end marker
+ * arrived) an expiry cuts nothing off. The caller sees either the provider's whole answer or
+ * the timeout, never both.
  */
 final class StreamWatchdog implements Runnable {
 
@@ -132,10 +133,25 @@ final class StreamWatchdog implements Runnable {
 	 * @return the end
 	 */
 	<T> Mono<T> end() {
+		return end(false);
+	}
+
+	/**
+	 * Return the attempt's end after its stream stopped, as {@link #end()}, but with no
+	 * timeout if the stream had sent its last chunk when the watchdog cut it off: a provider
+	 * that keeps its connection open after its end marker has answered.
+	 * @param <T> the stream's element type
+	 * @param answered whether the stream's last chunk (its end marker) arrived
+	 * @return the end
+	 */
+	<T> Mono<T> end(boolean answered) {
 		long last;
 		do {
 			last = this.state;
 			if (last == EXPIRED) {
+				if (answered) {
+					return Mono.empty();
+				}
 				return Mono.error(new TimeoutException(!this.chunked
 						? "No first chunk within " + TimeUnit.NANOSECONDS.toMillis(this.firstChunkTimeout) + " ms"
 						: "No next chunk within the idle timeout or before the request's deadline"));

@@ -86,6 +86,26 @@ class StreamTimeoutThreadsTests {
 	}
 
 	@Test
+	void aStreamThatSentItsEndMarkerButKeepsItsConnectionOpenHasAnswered() {
+		// the last chunk carries the finish reason; the provider then never closes the stream
+		ChatModel lingers = streaming(() -> Flux.concat(Flux.just(chunk("a", null), chunk("b", "STOP")), Flux.never()));
+		CircuitBreaker breaker = CircuitBreaker.ofDefaults("t-lingers");
+		this.executor = new FailoverExecutor(
+				List.of(new Provider("lingers", 1, Duration.ofSeconds(5), true, lingers, breaker)),
+				new FailoverSettings(Duration.ofSeconds(30), 1, Duration.ofMillis(100), Duration.ofSeconds(2),
+						Duration.ofMinutes(5), Duration.ofMillis(100)),
+				new ErrorClassifier(), Clock.systemUTC());
+
+		List<ChatResponse> chunks = this.executor.stream(new Prompt("hello"), RoutingContext.DEFAULT)
+			.collectList()
+			.block(Duration.ofSeconds(5));
+
+		assertThat(chunks).hasSize(2);
+		assertThat(breaker.getMetrics().getNumberOfSuccessfulCalls()).as("answers the breaker heard").isEqualTo(1);
+		assertThat(breaker.getMetrics().getNumberOfFailedCalls()).as("failures the breaker heard").isZero();
+	}
+
+	@Test
 	void aClosedTimerLeavesTheTimingToReactorsParallelScheduler() {
 		ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1);
 		TimeoutScheduler timeouts = new TimeoutScheduler(timer);
