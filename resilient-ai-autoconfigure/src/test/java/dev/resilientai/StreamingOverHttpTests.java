@@ -250,6 +250,29 @@ class StreamingOverHttpTests {
 	}
 
 	@Test
+	void aStreamThatSentItsEndMarkerButKeepsItsConnectionOpenPastTheIdleTimeoutHasAnswered() throws InterruptedException {
+		openAiServer.script((exchange) -> {
+			exchange.startStream("text/event-stream");
+			exchange.send(openAiChunk("one ", null));
+			exchange.send(openAiChunk("two", null));
+			exchange.send(openAiChunk("", "stop"));
+			// no [DONE], and the connection stays open
+			exchange.awaitClientClose();
+		});
+		CircuitBreaker breaker = this.circuitBreakerRegistry.circuitBreaker("openai");
+
+		List<ChatResponse> delivered = new CopyOnWriteArrayList<>();
+		Throwable failure = catchStreamFailure(delivered);
+
+		assertThat(failure).as("the stream's end").isNull();
+		assertThat(text(delivered)).isEqualTo("one two");
+		assertThat(breaker.getMetrics().getNumberOfFailedCalls()).as("failures the breaker heard").isZero();
+		assertThat(breaker.getMetrics().getNumberOfSuccessfulCalls()).as("answers the breaker heard").isEqualTo(1);
+		assertThat(anthropicRequests(anthropicServer)).isZero();
+		assertThat(openAiServer.awaitNoOpenConnections(Duration.ofSeconds(5))).as("lingering connection closed").isTrue();
+	}
+
+	@Test
 	void aStreamThatEndsWithoutItsEndMarkerIsInterruptedNotComplete() {
 		openAiServer.script((exchange) -> {
 			exchange.startStream("text/event-stream");
