@@ -117,14 +117,7 @@ final class Permit {
 		if (COMPLETED.compareAndSet(this, 0, 1)) {
 			this.provider.noteAnswer();
 			try {
-				if (this.circuitBreaker.getState() == CircuitBreaker.State.HALF_OPEN) {
-					// a probe's answer: the breaker's listeners can tell the close it brings about
-					this.provider.judgeProbeAnswer(() -> this.circuitBreaker.onSuccess(duration.toNanos(),
-							TimeUnit.NANOSECONDS));
-				}
-				else {
-					this.circuitBreaker.onSuccess(duration.toNanos(), TimeUnit.NANOSECONDS);
-				}
+				tellBreaker(() -> this.circuitBreaker.onSuccess(duration.toNanos(), TimeUnit.NANOSECONDS), true);
 			}
 			finally {
 				this.bulkhead.onComplete();
@@ -140,19 +133,28 @@ final class Permit {
 	void failed(Duration duration, Throwable failure) {
 		if (COMPLETED.compareAndSet(this, 0, 1)) {
 			try {
-				if (this.circuitBreaker.getState() == CircuitBreaker.State.HALF_OPEN) {
-					// a probe's failure may still close the breaker (the spell's last probe,
-					// the others having answered): that close is a recovery
-					this.provider.judgeProbeOutcome(() -> this.circuitBreaker.onError(duration.toNanos(),
-							TimeUnit.NANOSECONDS, failure));
-				}
-				else {
-					this.circuitBreaker.onError(duration.toNanos(), TimeUnit.NANOSECONDS, failure);
-				}
+				tellBreaker(() -> this.circuitBreaker.onError(duration.toNanos(), TimeUnit.NANOSECONDS, failure),
+						false);
 			}
 			finally {
 				this.bulkhead.onComplete();
 			}
+		}
+	}
+
+	/**
+	 * Tell the breaker of the attempt's outcome; a half-open breaker's is a probe's, so its
+	 * listeners can tell the close it brings about (a spell may close on its last probe's
+	 * failure too, the others having answered).
+	 * @param record tells the breaker
+	 * @param answered whether the attempt answered
+	 */
+	private void tellBreaker(Runnable record, boolean answered) {
+		if (this.circuitBreaker.getState() == CircuitBreaker.State.HALF_OPEN) {
+			this.provider.judgeProbeOutcome(record, answered);
+		}
+		else {
+			record.run();
 		}
 	}
 

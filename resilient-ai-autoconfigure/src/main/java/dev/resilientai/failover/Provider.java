@@ -680,27 +680,18 @@ public final class Provider {
 	}
 
 	/**
-	 * Tell the breaker of an answer that its half-open state let through: the recovery starts
-	 * with the first of a spell, and a close the answer brings about is the recovery's end
-	 * (see {@link #isClosingOnProbeAnswer()}).
-	 * @param onSuccess tells the breaker
+	 * Tell the breaker of a probe's outcome, an answer or a failure: a transition the breaker's
+	 * listeners hear meanwhile (on this thread) is the probe's doing (see
+	 * {@link #isClosingOnProbeAnswer()}); Resilience4j decides a half-open spell when its last
+	 * permitted call is recorded, so a spell whose earlier probes answered may close on its
+	 * last probe's failure. The recovery's time starts with the first answer of a spell.
+	 * @param record tells the breaker
+	 * @param answered whether the probe answered
 	 */
-	void judgeProbeAnswer(Runnable onSuccess) {
-		if (this.firstProbeAnswer.get() == 0) {
+	void judgeProbeOutcome(Runnable record, boolean answered) {
+		if (answered && this.firstProbeAnswer.get() == 0) {
 			this.firstProbeAnswer.compareAndSet(0, System.nanoTime());
 		}
-		judgeProbeOutcome(onSuccess);
-	}
-
-	/**
-	 * Tell the breaker of a probe's outcome, a failure as well as an answer: Resilience4j
-	 * decides a half-open spell when its last permitted call is recorded, so a spell whose
-	 * earlier probes answered may close on its last probe's failure, and that close is the
-	 * probes' doing too (see {@link #isClosingOnProbeAnswer()}). A failure does not start
-	 * the recovery's time; only an answer does.
-	 * @param record tells the breaker
-	 */
-	void judgeProbeOutcome(Runnable record) {
 		Provider previous = JUDGING.get();
 		JUDGING.set(this);
 		try {

@@ -75,8 +75,9 @@ public final class StreamCancellation {
 	}
 
 	/**
-	 * The attempt is over, its HTTP calls to be cancelled later ({@link #cancel()} on another
-	 * thread): from now on a call that carries the tag is refused, as after a cancel.
+	 * The attempt is over, its HTTP calls to be cancelled as the cancel reaches them
+	 * ({@link #cancel()}, later or on another thread): from now on a call that carries the
+	 * tag is refused, as after a cancel.
 	 */
 	void refuse() {
 		synchronized (this) {

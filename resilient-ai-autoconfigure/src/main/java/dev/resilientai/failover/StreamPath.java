@@ -280,20 +280,20 @@ final class StreamPath {
 		AtomicLong delivered = new AtomicLong();
 		AtomicBoolean finished = new AtomicBoolean();
 		Duration idleTimeout = this.settings.streamIdleTimeout();
-		// a raced attempt's cancellation, refused at once when the attempt is cancelled
-		AtomicReference<StreamCancellation> racedCancellation = raced ? new AtomicReference<>() : null;
-		Flux<ChatResponse> source = raced ? Flux.defer(() -> {
+		// the attempt's cancellation: refused at once when the attempt is cancelled (below,
+		// before its permit comes back), its HTTP calls cancelled as the cancel reaches them
+		AtomicReference<StreamCancellation> opened = new AtomicReference<>();
+		Flux<ChatResponse> source = Flux.using(() -> {
+			StreamCancellation cancellation = StreamCancellation.open();
+			opened.set(cancellation);
+			return cancellation;
+		}, (cancellation) -> open(provider, permit, state, cancellation, start), StreamCancellation::close);
+		if (raced) {
 			// the race cancels its loser on the winner's thread before the winner's first chunk
 			// goes on: the loser's HTTP call is cancelled beside it, never ahead of it (closing
-			// a connection to a browned-out provider may take a while); its calls not sent yet
-			// are refused at once (below, before its permit comes back)
-			StreamCancellation cancellation = StreamCancellation.open();
-			racedCancellation.set(cancellation);
-			return Flux.using(() -> cancellation, (opened) -> open(provider, permit, state, opened, start),
-					StreamCancellation::close)
-				.cancelOn(CANCELS);
-		}) : Flux.using(StreamCancellation::open, (cancellation) -> open(provider, permit, state, cancellation, start),
-				StreamCancellation::close);
+			// a connection to a browned-out provider may take a while)
+			source = source.cancelOn(CANCELS);
+		}
 		// the first-chunk and idle timeouts: one timer task at a time, not one per chunk
 		StreamWatchdog watchdog = new StreamWatchdog(this.timeouts, firstChunkTimeout, idleTimeout, state.deadline);
 		return state.inherited.within(source)
@@ -330,11 +330,9 @@ final class StreamPath {
 				state.trace.succeeded(provider.getName(), Duration.ofNanos(System.nanoTime() - start));
 			})
 			.doOnCancel(() -> {
-				if (racedCancellation != null) {
-					StreamCancellation cancellation = racedCancellation.get();
-					if (cancellation != null) {
-						cancellation.refuse();
-					}
+				StreamCancellation cancellation = opened.get();
+				if (cancellation != null) {
+					cancellation.refuse();
 				}
 				permit.released();
 				if (race != null && race.decided && delivered.get() == 0) {

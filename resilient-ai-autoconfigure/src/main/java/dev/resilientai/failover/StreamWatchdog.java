@@ -127,19 +127,9 @@ final class StreamWatchdog implements Runnable {
 
 	/**
 	 * Return the attempt's end after its stream stopped: a {@link TimeoutException} if the
-	 * watchdog cut it off (even if its signal has not arrived yet), nothing otherwise, after
-	 * which the watchdog no longer expires the attempt.
-	 * @param <T> the stream's element type
-	 * @return the end
-	 */
-	<T> Mono<T> end() {
-		return end(false);
-	}
-
-	/**
-	 * Return the attempt's end after its stream stopped, as {@link #end()}, but with no
-	 * timeout if the stream had sent its last chunk when the watchdog cut it off: a provider
-	 * that keeps its connection open after its end marker has answered.
+	 * watchdog cut it off (even if its signal has not arrived yet) before the stream's last
+	 * chunk, nothing otherwise (a provider that keeps its connection open after its end
+	 * marker has answered), after which the watchdog no longer expires the attempt.
 	 * @param <T> the stream's element type
 	 * @param answered whether the stream's last chunk (its end marker) arrived
 	 * @return the end

@@ -114,7 +114,7 @@ class StreamWatchdogTests {
 
 	private static Throwable end(StreamWatchdog watchdog) {
 		AtomicReference<Throwable> failure = new AtomicReference<>();
-		watchdog.end().doOnError(failure::set).onErrorComplete().block();
+		watchdog.end(false).doOnError(failure::set).onErrorComplete().block();
 		return failure.get();
 	}
 
