@@ -29,8 +29,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Fifth review of the stream path: the loser of a stream hedge is now cancelled
  * asynchronously ({@code cancelOn(Schedulers.boundedElastic())} around a raced attempt's
- * source, StreamPath#attempt, commit fdde347). Every test here fails against the reviewed
- * code for the reason its Javadoc gives.
+ * source, StreamPath#attempt, commit fdde347), and the sixth review of its mend (0872af5).
+ * Every test here failed against the code it reviewed for the reason its Javadoc gives.
  * <p>
  * The hop to {@code boundedElastic} is made deterministic by a Reactor schedule hook that
  * holds the loser's cancel task on its {@code boundedElastic} thread until the test lets it
@@ -51,6 +51,13 @@ class Review5StreamPathTests {
 	private final CountDownLatch held = new CountDownLatch(1);
 
 	private final CountDownLatch release = new CountDownLatch(1);
+
+	/** The tag of a's attempt, as its HTTP call carries it. */
+	private final AtomicReference<String> aTag = new AtomicReference<>();
+
+	private final Sinks.Many<ChatResponse> bChunks = Sinks.many().unicast().onBackpressureBuffer();
+
+	private final CountDownLatch bSubscribed = new CountDownLatch(1);
 
 	@AfterEach
 	void close() {
@@ -79,25 +86,17 @@ class Review5StreamPathTests {
 	 */
 	@Test
 	void aLosersQueuedHttpCallIsNotSentOnceTheRaceIsDecided() throws Exception {
-		AtomicReference<String> aTag = new AtomicReference<>();
-		Sinks.Many<ChatResponse> bChunks = Sinks.many().unicast().onBackpressureBuffer();
-		CountDownLatch bSubscribed = new CountDownLatch(1);
-		// a: an OpenAI model whose call waits in OkHttp's queue (the attempt tags it)
-		Provider a = provider("a", 0, openAi((prompt) -> {
-			aTag.set(((OpenAiChatOptions) prompt.getOptions()).getCustomHeaders().get(StreamCancellation.HEADER));
-			return Flux.never();
-		}));
-		Provider b = provider("b", 1,
-				streaming((prompt) -> bChunks.asFlux().doOnSubscribe((subscription) -> bSubscribed.countDown())));
+		Provider a = taggedA();
+		Provider b = hedgeB();
 		this.executor = executor(a, b);
 		holdBoundedElastic();
 		CountDownLatch first = new CountDownLatch(1);
 		this.executor.stream(new Prompt("hi"), RoutingContext.DEFAULT).subscribe((chunk) -> first.countDown());
 
-		assertThat(bSubscribed.await(2, TimeUnit.SECONDS)).as("b was asked as a's hedge").isTrue();
-		assertThat(aTag.get()).as("a's attempt tag").isNotNull();
+		assertThat(this.bSubscribed.await(2, TimeUnit.SECONDS)).as("b was asked as a's hedge").isTrue();
+		assertThat(this.aTag.get()).as("a's attempt tag").isNotNull();
 		this.armed.set(true);
-		bChunks.tryEmitNext(chunk("from b", null));
+		this.bChunks.tryEmitNext(chunk("from b", null));
 		assertThat(first.await(2, TimeUnit.SECONDS)).as("b's first chunk").isTrue();
 		assertThat(this.held.await(2, TimeUnit.SECONDS)).as("a's cancel is on its way").isTrue();
 		assertThat(a.getBulkhead().getMetrics().getAvailableConcurrentCalls())
@@ -106,10 +105,71 @@ class Review5StreamPathTests {
 
 		// OkHttp dispatches a's queued call now
 		AtomicBoolean cancelled = new AtomicBoolean();
-		StreamCancellation.Claim claim = StreamCancellation.claim(aTag.get(), () -> cancelled.set(true));
+		StreamCancellation.Claim claim = StreamCancellation.claim(this.aTag.get(), () -> cancelled.set(true));
 
 		this.release.countDown();
 		assertThat(claim.mayProceed()).as("a's call may be sent (claim %s) though a lost the race", claim).isFalse();
+	}
+
+	/**
+	 * Defect (low severity, an ordering window): 0872af5 refuses the loser's queued HTTP calls
+	 * in a {@code doOnCancel} placed around the attempt's source, at the very top of the
+	 * attempt's chain, while the attempt's permit is given back by the {@code doOnCancel}
+	 * further down ({@code StreamPath#attempt}: {@code permit.released()}). Reactor runs a
+	 * cancel hook before it passes the cancel upstream, so the permit (bulkhead slot and
+	 * breaker permission) comes back first, and the tag is still claimable while the bulkhead's
+	 * {@code CallFinished} listeners run and until the cancel has walked up through
+	 * {@code doOnComplete}, {@code map}, both {@code concatWith}s, {@code takeUntilOther} (which
+	 * also cancels the watchdog's expiry), {@code filter} and the routing context. A call that
+	 * OkHttp dispatches in that window is sent to the provider that lost the race, beyond its
+	 * bulkhead's limit (it is cancelled later, by the canceller it registered). The invariant
+	 * that the fifth review asked for ("once the loser's permit is given back, a claim of its
+	 * tag is refused") and that docs/failover.md now states ("while its permit comes back and
+	 * its calls not sent yet are refused at once") does not hold at the moment the permit
+	 * comes back.
+	 * <p>
+	 * Expected: when the loser's bulkhead slot is given back, a claim of its tag is refused.
+	 * Fix: refuse the attempt's {@code StreamCancellation} in the attempt's own cancel hook,
+	 * before {@code permit.released()} (keep the opened cancellation in a holder the outer
+	 * {@code doOnCancel} can reach), and leave only the cancellers to {@code CANCELS}.
+	 */
+	@Test
+	void aLosersTagIsRefusedWhenItsPermitComesBack() throws Exception {
+		Provider a = taggedA();
+		Provider b = hedgeB();
+		// what OkHttp's interceptor would learn for a's queued call at the moment a's slot comes back
+		AtomicReference<StreamCancellation.Claim> claimAtRelease = new AtomicReference<>();
+		a.getBulkhead()
+			.getEventPublisher()
+			.onCallFinished((event) -> claimAtRelease.compareAndSet(null, StreamCancellation.claim(this.aTag.get(), () -> {
+			})));
+		this.executor = executor(a, b);
+		CountDownLatch first = new CountDownLatch(1);
+		this.executor.stream(new Prompt("hi"), RoutingContext.DEFAULT).subscribe((chunk) -> first.countDown());
+
+		assertThat(this.bSubscribed.await(2, TimeUnit.SECONDS)).as("b was asked as a's hedge").isTrue();
+		assertThat(this.aTag.get()).as("a's attempt tag").isNotNull();
+		this.bChunks.tryEmitNext(chunk("from b", null));
+		assertThat(first.await(2, TimeUnit.SECONDS)).as("b's first chunk").isTrue();
+
+		assertThat(claimAtRelease.get()).as("a's slot was given back (a lost the race)").isNotNull();
+		assertThat(claimAtRelease.get().mayProceed())
+			.as("a's queued call may be sent (claim %s) when a's bulkhead slot comes back", claimAtRelease.get())
+			.isFalse();
+	}
+
+	/** a: an OpenAI model whose call waits in OkHttp's queue (the attempt tags it). */
+	private Provider taggedA() {
+		return provider("a", 0, openAi((prompt) -> {
+			this.aTag.set(((OpenAiChatOptions) prompt.getOptions()).getCustomHeaders().get(StreamCancellation.HEADER));
+			return Flux.never();
+		}));
+	}
+
+	/** b: the hedge, sending the chunks the test emits. */
+	private Provider hedgeB() {
+		return provider("b", 1,
+				streaming((prompt) -> this.bChunks.asFlux().doOnSubscribe((subscription) -> this.bSubscribed.countDown())));
 	}
 
 	/** Hold the first task run on a boundedElastic thread once armed (the loser's cancel). */
