@@ -269,7 +269,8 @@ class Review4StreamPathTests {
 		}
 	}
 
-	private FailoverExecutor executor(Provider... providers) {
+	/** An executor hedging after 30 ms, every request within the budget. */
+	static FailoverExecutor executor(Provider... providers) {
 		Clock clock = Clock.systemUTC();
 		FailoverExecutor executor = new FailoverExecutor(List.of(providers), FailoverSettings.of(Duration.ofSeconds(5)),
 				new ErrorClassifier(clock), DataClassPolicy.unrestricted(), (record) -> {

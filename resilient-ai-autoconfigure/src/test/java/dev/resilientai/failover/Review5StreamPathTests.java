@@ -1,14 +1,10 @@
 package dev.resilientai.failover;
 
-import java.time.Clock;
-import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
-import dev.resilientai.routing.DataClassPolicy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
@@ -24,6 +20,7 @@ import org.springframework.ai.openai.OpenAiChatOptions;
 import static dev.resilientai.failover.HedgingLoopReviewTests.chunk;
 import static dev.resilientai.failover.HedgingLoopReviewTests.provider;
 import static dev.resilientai.failover.HedgingLoopReviewTests.streaming;
+import static dev.resilientai.failover.Review4StreamPathTests.executor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -202,15 +199,6 @@ class Review5StreamPathTests {
 			}
 
 		};
-	}
-
-	private FailoverExecutor executor(Provider... providers) {
-		Clock clock = Clock.systemUTC();
-		FailoverExecutor executor = new FailoverExecutor(List.of(providers), FailoverSettings.of(Duration.ofSeconds(5)),
-				new ErrorClassifier(clock), DataClassPolicy.unrestricted(), (record) -> {
-				}, null, clock);
-		executor.setHedging(Hedging.of(Duration.ofMillis(30), 1.0));
-		return executor;
 	}
 
 }
